@@ -1,0 +1,143 @@
+/**
+ * The one error catalogue of dicomgate.
+ *
+ * Every error that dicomgate raises is a `DicomgateError` with a stable `code` from
+ * `ERROR_CATALOGUE`. Match errors by `code`, never by message. `docs/errors.md` lists the
+ * same codes, and `test/errors.test.ts` keeps the two in step.
+ *
+ * Messages never carry payload values (names, IDs, dates, UIDs…): only offsets, tags,
+ * lengths and limits. They may reach logs, and logs must stay free of PHI.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status when the error reaches a client through the gateway. */
+  readonly status: number
+  /** One line: what happened, in general terms (the thrown message adds the specifics). */
+  readonly summary: string
+  /** What the user can do about it. */
+  readonly remedy: string
+}
+
+export const ERROR_CATALOGUE = {
+  // ── DICOM codec: input that is not well-formed DICOM (PS3.5, PS3.10) ──────────────
+  DG_DICOM_TRUNCATED: {
+    status: 422,
+    summary: 'The DICOM stream ended inside an element, item, sequence or fragment.',
+    remedy: 'The input is incomplete: fetch or copy it again; a partial file is never passed on.'
+  },
+  DG_DICOM_MALFORMED: {
+    status: 422,
+    summary: 'The DICOM stream does not follow the encoding rules of PS3.5 (bad item tag, bad delimiter, inconsistent length).',
+    remedy: 'Validate the input with dcmdump or dciodvfy; dicomgate rejects what it cannot parse with certainty.'
+  },
+  DG_DICOM_NOT_DICOM: {
+    status: 415,
+    summary: 'The input is neither a DICOM Part 10 file nor a raw DICOM dataset.',
+    remedy: 'Check that the input is DICOM (PS3.10: 128-byte preamble then "DICM").'
+  },
+  DG_DICOM_UNKNOWN_TRANSFER_SYNTAX: {
+    status: 415,
+    summary: 'The Transfer Syntax UID is missing or not one dicomgate can read.',
+    remedy: 'Convert the file to a standard transfer syntax (e.g. with dcmconv), or report the UID so support can be added.'
+  },
+  DG_DICOM_UNDEFINED_LENGTH: {
+    status: 422,
+    summary: 'An element has undefined length (FFFFFFFF) where PS3.5 7.1 does not allow it.',
+    remedy: 'Only sequences, items, encapsulated pixel data and UN may have undefined length; the input is malformed.'
+  },
+  DG_DICOM_LENGTH_EXCEEDS_CONTAINER: {
+    status: 422,
+    summary: 'An element or item is longer than the item, sequence or file that contains it.',
+    remedy: 'The input is malformed or truncated; dicomgate does not guess where the element ends.'
+  },
+  DG_DICOM_ELEMENT_TOO_LONG: {
+    status: 413,
+    summary: 'An element is longer than the configured maximum element length.',
+    remedy: 'Raise limits.maxElementLength if such elements are expected.'
+  },
+  DG_DICOM_DEPTH_EXCEEDED: {
+    status: 422,
+    summary: 'Sequences are nested deeper than the configured maximum depth.',
+    remedy: 'Raise limits.maxDepth if such nesting is legitimate; the default stops depth bombs.'
+  },
+  DG_DICOM_HEADER_TOO_LARGE: {
+    status: 413,
+    summary: 'The file meta information is larger than the configured maximum.',
+    remedy: 'Raise limits.maxMetaLength if such headers are expected.'
+  },
+  DG_DICOM_DEFLATE_BOMB: {
+    status: 413,
+    summary: 'The deflated dataset inflates past the configured maximum.',
+    remedy: 'Raise limits.maxInflatedLength if such files are expected; otherwise the input is a decompression bomb.'
+  },
+  DG_DICOM_DEFLATE_INVALID: {
+    status: 422,
+    summary: 'The deflated dataset is not a valid raw deflate stream (RFC 1951).',
+    remedy: 'The file is damaged; fetch or copy it again.'
+  },
+  DG_DICOM_UNKNOWN_CHARSET: {
+    status: 422,
+    summary: 'The Specific Character Set (0008,0005) names a character set dicomgate does not know.',
+    remedy: 'Text is never decoded by guessing; correct the Specific Character Set of the input.'
+  },
+  DG_DICOM_TOKEN_ORDER: {
+    status: 500,
+    summary: 'The DICOM writer received tokens in an order that cannot be encoded.',
+    remedy: 'A programming error in a token transform: report it with the error code.'
+  },
+  DG_DICOM_WRITER_LENGTH_MISMATCH: {
+    status: 500,
+    summary: 'The bytes written for a defined-length element, item or sequence do not match its declared length.',
+    remedy: 'A token transform changed content inside a defined-length container: it must mark the container as undefined length.'
+  },
+
+  // ── Command line ─────────────────────────────────────────────────────────────────
+  DG_CLI_USAGE: {
+    status: 400,
+    summary: 'The command line is not valid.',
+    remedy: 'Run `dicomgate --help` for the commands and their options.'
+  },
+  DG_IO: {
+    status: 500,
+    summary: 'A file could not be read or written.',
+    remedy: 'Check that the path exists and that dicomgate may read or write it.'
+  }
+} as const satisfies Record<string, ErrorSpec>
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE
+
+/** The base of every error dicomgate throws. */
+export class DicomgateError extends Error {
+  override readonly name: string = 'DicomgateError'
+  readonly code: ErrorCode
+  readonly status: number
+
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.status = ERROR_CATALOGUE[code].status
+  }
+}
+
+/** Errors raised while decoding or encoding DICOM: they carry the byte offset where known. */
+export class DicomError extends DicomgateError {
+  override readonly name: string = 'DicomError'
+  /** Offset in the (inflated) input stream where the problem was found, when known. */
+  readonly offset: number | undefined
+
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown, offset?: number }) {
+    super(code, options?.offset === undefined ? message : `${message} (at byte ${options.offset})`, options)
+    this.offset = options?.offset
+  }
+}
+
+export class UsageError extends DicomgateError {
+  override readonly name: string = 'UsageError'
+  constructor (message: string) {
+    super('DG_CLI_USAGE', message)
+  }
+}
+
+export function isDicomgateError (value: unknown): value is DicomgateError {
+  return value instanceof DicomgateError
+}
