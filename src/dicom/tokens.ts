@@ -53,6 +53,12 @@ export interface ElementToken {
   readonly vr: VR
   /** The whole value, without padding removed. */
   readonly value: Uint8Array
+  /**
+   * Explicit VR only: the two VR bytes as encoded, when they are not a standard VR. `vr` is
+   * then UN, and the length field is 16-bit, as dcmtk reads such elements (e.g. zero
+   * padding after the dataset reads as (0000,0000) with VR bytes 00 00).
+   */
+  readonly vrCode?: number
 }
 
 export interface ValueStartToken {

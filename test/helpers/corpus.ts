@@ -30,9 +30,11 @@ export interface CorpusEntry {
   readonly notes: string
 }
 
-export function corpusEntries (): CorpusEntry[] {
-  if (!hasCorpus) return []
-  const lines = readFileSync(join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '')
+/** Reads a MANIFEST.tsv (the corpus's columns) into entries whose paths are under `dir`. */
+export function readManifest (dir: string): CorpusEntry[] {
+  const manifest = join(dir, 'MANIFEST.tsv')
+  if (!existsSync(manifest)) return []
+  const lines = readFileSync(manifest, 'utf8').split('\n').filter((l) => l.trim() !== '')
   const header = (lines.shift() ?? '').split('\t')
   const col = (name: string): number => header.indexOf(name)
   return lines.map((line) => {
@@ -40,11 +42,21 @@ export function corpusEntries (): CorpusEntry[] {
     const path = f[col('path')] ?? ''
     return {
       path,
-      absolutePath: join(CORPUS_DIR, path),
+      absolutePath: join(dir, path),
       size: Number(f[col('size')]),
       transferSyntaxUID: f[col('transfer_syntax_uid')] ?? '',
       sopClassUID: f[col('sop_class_uid')] ?? '',
       notes: f[col('notes')] ?? ''
     }
   })
+}
+
+/** The shared corpus's files (none when it is absent). */
+export function corpusEntries (): CorpusEntry[] {
+  return hasCorpus ? readManifest(CORPUS_DIR) : []
+}
+
+/** The project's own fixtures, always present: test/fixtures/MANIFEST.tsv. */
+export function fixtureEntries (): CorpusEntry[] {
+  return readManifest(FIXTURES_DIR)
 }

@@ -1,0 +1,329 @@
+/**
+ * Node.js stream forms of the codec, and one-shot forms for small inputs.
+ *
+ * - `createReader()`  bytes → tokens (object mode)
+ * - `createWriter()`  tokens → bytes
+ * - `createDicomTransform({ map })`  bytes → tokens → map → tokens → bytes in one stream:
+ *   the fast path, with no object-mode queue between the parser and the writer.
+ *
+ * Deflated datasets (PS3.5 §A.5) are inflated and deflated here with zlib's raw streams,
+ * so the parser and writer stay synchronous. Inflation is bounded by
+ * `limits.maxInflatedLength` (a deflate bomb is DG_DICOM_DEFLATE_BOMB).
+ *
+ * Errors: every failure ends the stream with a DicomError; output already handed on is by
+ * then incomplete, and the stream is destroyed, so a consumer never sees a clean end.
+ */
+
+import { Buffer } from 'node:buffer'
+import { Transform, type TransformCallback } from 'node:stream'
+import zlib from 'node:zlib'
+import { DicomError, isDicomgateError } from '../errors.js'
+import { resolveLimits, type CodecLimits } from './limits.js'
+import { DicomParser, type ParserOptions } from './parser.js'
+import type { Token, TokenSink } from './tokens.js'
+import { DicomWriter, type ByteSink, type WriterOptions } from './writer.js'
+
+export interface CodecOptions extends ParserOptions, WriterOptions {}
+
+/**
+ * A token transform: receives each token with the sink to pass tokens on to. It may pass
+ * the token on, drop it, replace it or add tokens, synchronously.
+ */
+export type TokenMapper = (token: Token, next: TokenSink) => void
+
+export interface DicomTransformOptions extends CodecOptions {
+  readonly map?: TokenMapper
+}
+
+/** Feeds raw bytes to a parser, inflating the dataset when the file meta says so. */
+class ParserInput {
+  readonly #parser: DicomParser
+  readonly #limits: CodecLimits
+  readonly #fail: (err: Error) => void
+  #inflater: zlib.InflateRaw | null = null
+  /** zlib emits 'end' as soon as the deflate stream is complete, before `end()` is called. */
+  #inflateEnded = false
+  #inflated = 0
+  #failed = false
+
+  constructor (sink: TokenSink, options: ParserOptions, fail: (err: Error) => void) {
+    this.#parser = new DicomParser(sink, options)
+    this.#limits = resolveLimits(options.limits)
+    this.#fail = (err) => {
+      if (this.#failed) return
+      this.#failed = true
+      this.#inflater?.destroy()
+      fail(err)
+    }
+  }
+
+  write (chunk: Uint8Array, done: TransformCallback): void {
+    if (this.#failed) return
+    if (this.#inflater !== null) {
+      // Bytes after the end of the deflate stream are not part of the dataset: they are
+      // never parsed, so never passed on.
+      if (this.#inflateEnded) done()
+      else this.#inflater.write(chunk, () => { if (!this.#failed) done() })
+      return
+    }
+    let rest: Uint8Array | undefined
+    try {
+      rest = this.#parser.write(chunk)
+    } catch (err) {
+      this.#fail(asError(err))
+      return
+    }
+    if (rest === undefined) {
+      done()
+      return
+    }
+    const inflater = this.#startInflate()
+    if (rest.length === 0) done()
+    else inflater.write(rest, () => { if (!this.#failed) done() })
+  }
+
+  end (done: TransformCallback): void {
+    if (this.#failed) return
+    const inflater = this.#inflater
+    if (inflater === null) {
+      try {
+        this.#parser.end()
+      } catch (err) {
+        this.#fail(asError(err))
+        return
+      }
+      done()
+      return
+    }
+    const finish = (): void => {
+      if (this.#failed) return
+      try {
+        this.#parser.end()
+      } catch (err) {
+        this.#fail(asError(err))
+        return
+      }
+      done()
+    }
+    if (this.#inflateEnded) {
+      finish()
+      return
+    }
+    inflater.once('end', finish)
+    inflater.end()
+  }
+
+  #startInflate (): zlib.InflateRaw {
+    const inflater = zlib.createInflateRaw()
+    this.#inflater = inflater
+    inflater.on('data', (bytes: Buffer) => {
+      if (this.#failed) return
+      this.#inflated += bytes.length
+      if (this.#inflated > this.#limits.maxInflatedLength) {
+        this.#fail(new DicomError('DG_DICOM_DEFLATE_BOMB', `the deflated dataset inflates past ${this.#limits.maxInflatedLength} bytes`))
+        return
+      }
+      try {
+        this.#parser.write(bytes)
+      } catch (err) {
+        this.#fail(asError(err))
+      }
+    })
+    inflater.once('end', () => { this.#inflateEnded = true })
+    inflater.on('error', (err) => {
+      this.#fail(new DicomError('DG_DICOM_DEFLATE_INVALID', 'the deflated dataset is not a valid deflate stream', { cause: err }))
+    })
+    return inflater
+  }
+}
+
+/** Hands the writer's bytes to a push function, deflating the dataset when asked to. */
+class WriterOutput implements ByteSink {
+  readonly #push: (bytes: Uint8Array) => void
+  readonly #fail: (err: Error) => void
+  #deflater: zlib.DeflateRaw | null = null
+
+  constructor (push: (bytes: Uint8Array) => void, fail: (err: Error) => void) {
+    this.#push = push
+    this.#fail = fail
+  }
+
+  write (bytes: Uint8Array): void {
+    if (this.#deflater !== null) this.#deflater.write(bytes)
+    else this.#push(bytes)
+  }
+
+  beginDeflate (): void {
+    const deflater = zlib.createDeflateRaw()
+    deflater.on('data', (bytes: Buffer) => { this.#push(bytes) })
+    deflater.on('error', (err) => { this.#fail(err) })
+    this.#deflater = deflater
+  }
+
+  /** Calls `done` once every byte is out (after the deflate stream finished, if any). */
+  end (done: () => void): void {
+    const deflater = this.#deflater
+    if (deflater === null) {
+      done()
+      return
+    }
+    deflater.once('end', done)
+    deflater.end()
+  }
+
+  destroy (): void {
+    this.#deflater?.destroy()
+  }
+}
+
+/** bytes → tokens. The readable side is in object mode. */
+export class DicomReaderStream extends Transform {
+  readonly #input: ParserInput
+
+  constructor (options: ParserOptions = {}) {
+    super({ readableObjectMode: true })
+    this.#input = new ParserInput({ token: (t) => { this.push(t) } }, options, (err) => { this.destroy(err) })
+  }
+
+  override _transform (chunk: Uint8Array, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#input.write(chunk, callback)
+  }
+
+  override _flush (callback: TransformCallback): void {
+    this.#input.end(callback)
+  }
+}
+
+/** tokens → bytes. The writable side is in object mode. */
+export class DicomWriterStream extends Transform {
+  readonly #output: WriterOutput
+  readonly #writer: DicomWriter
+
+  constructor (options: WriterOptions = {}) {
+    super({ writableObjectMode: true })
+    this.#output = new WriterOutput((bytes) => { this.push(bytes) }, (err) => { this.destroy(err) })
+    this.#writer = new DicomWriter(this.#output, options)
+  }
+
+  override _transform (token: Token, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.#writer.token(token)
+    } catch (err) {
+      callback(asError(err))
+      return
+    }
+    callback()
+  }
+
+  override _flush (callback: TransformCallback): void {
+    try {
+      this.#writer.end()
+    } catch (err) {
+      callback(asError(err))
+      return
+    }
+    this.#output.end(() => { callback() })
+  }
+
+  override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
+    this.#output.destroy()
+    callback(err)
+  }
+}
+
+/**
+ * bytes → bytes: parse, pass each token through `map` (default: unchanged), write. With no
+ * `map`, the output is the input byte for byte (deflated datasets: after inflation).
+ */
+export class DicomTransformStream extends Transform {
+  readonly #input: ParserInput
+  readonly #writer: DicomWriter
+  readonly #output: WriterOutput
+
+  constructor (options: DicomTransformOptions = {}) {
+    super()
+    const fail = (err: Error): void => { this.destroy(err) }
+    this.#output = new WriterOutput((bytes) => { this.push(bytes) }, fail)
+    const writer = new DicomWriter(this.#output, options)
+    this.#writer = writer
+    const map = options.map
+    const sink: TokenSink = map === undefined ? writer : { token: (t) => { map(t, writer) } }
+    this.#input = new ParserInput(sink, options, fail)
+  }
+
+  override _transform (chunk: Uint8Array, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#input.write(chunk, callback)
+  }
+
+  override _flush (callback: TransformCallback): void {
+    this.#input.end(() => {
+      try {
+        this.#writer.end()
+      } catch (err) {
+        callback(asError(err))
+        return
+      }
+      this.#output.end(() => { callback() })
+    })
+  }
+
+  override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
+    this.#output.destroy()
+    callback(err)
+  }
+}
+
+export function createReader (options: ParserOptions = {}): DicomReaderStream {
+  return new DicomReaderStream(options)
+}
+
+export function createWriter (options: WriterOptions = {}): DicomWriterStream {
+  return new DicomWriterStream(options)
+}
+
+export function createDicomTransform (options: DicomTransformOptions = {}): DicomTransformStream {
+  return new DicomTransformStream(options)
+}
+
+// ── one-shot forms, for small inputs and tests ──────────────────────────────────────
+
+/** Parses a whole buffer into tokens (deflated datasets are inflated within the limit). */
+export function readTokens (bytes: Uint8Array, options: ParserOptions = {}): Token[] {
+  const tokens: Token[] = []
+  const parser = new DicomParser({ token: (t) => { tokens.push(t) } }, options)
+  const rest = parser.write(bytes)
+  if (rest !== undefined) parser.write(inflateWhole(rest, resolveLimits(options.limits)))
+  parser.end()
+  return tokens
+}
+
+/** Writes tokens into one buffer (deflating the dataset when its syntax says so). */
+export function writeTokens (tokens: Iterable<Token>, options: WriterOptions = {}): Buffer {
+  const head: Uint8Array[] = []
+  const body: Uint8Array[] = []
+  let target = head
+  const writer = new DicomWriter({
+    write: (bytes) => { target.push(bytes) },
+    beginDeflate: () => { target = body }
+  }, options)
+  for (const t of tokens) writer.token(t)
+  writer.end()
+  if (target === head) return Buffer.concat(head)
+  return Buffer.concat([...head, zlib.deflateRawSync(Buffer.concat(body))])
+}
+
+function inflateWhole (bytes: Uint8Array, limits: CodecLimits): Buffer {
+  try {
+    return zlib.inflateRawSync(bytes, { maxOutputLength: limits.maxInflatedLength })
+  } catch (err) {
+    if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DicomError('DG_DICOM_DEFLATE_BOMB', `the deflated dataset inflates past ${limits.maxInflatedLength} bytes`, { cause: err })
+    }
+    throw new DicomError('DG_DICOM_DEFLATE_INVALID', 'the deflated dataset is not a valid deflate stream', { cause: err })
+  }
+}
+
+function asError (err: unknown): Error {
+  if (isDicomgateError(err) || err instanceof Error) return err
+  return new Error('non-error thrown')
+}
