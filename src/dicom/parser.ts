@@ -69,6 +69,8 @@ export class DicomParser {
   #base = 0
 
   #metaBytes = 0
+  /** Where File Meta Information Group Length (0002,0000) says the meta ends, if present. */
+  #metaEnd = -1
   #transferSyntaxUID: string | undefined
   #transferSyntax: TransferSyntax | undefined
 
@@ -243,13 +245,25 @@ export class DicomParser {
       if (!atEnd && bytes.length < 8) return
       throw this.#error('DG_DICOM_NOT_DICOM', 'no DICM magic after a preamble, and the first bytes are not a DICOM element', this.#base)
     }
+    if (syntax === EXPLICIT_VR_LITTLE_ENDIAN && bytes.readUInt16LE(0) === 0x0002) {
+      // File meta without preamble and magic (seen in the wild): read it as file meta, so
+      // that its Transfer Syntax UID decides how the dataset is read.
+      this.#phase = 'meta'
+      return
+    }
     this.#beginDataset(syntax, 'inferred')
   }
 
   #parseMeta (buf: Buffer, pos: number): number {
+    // PS3.10 §7.1: the meta is group 0002, Explicit VR Little Endian. A deflated dataset
+    // follows it as compressed bytes, which may begin like a group 0002 tag: then the meta
+    // ends where its group length says. Otherwise it ends at the first element of another
+    // group (files get the group length wrong; dcmtk reads them the same way).
+    if (this.#metaEnd === this.#base + pos && this.#transferSyntaxUID !== undefined && lookupTransferSyntax(this.#transferSyntaxUID)?.deflated === true) {
+      this.#endMeta(buf, pos)
+      return pos
+    }
     if (len(buf, pos) < 8) return -8
-    // PS3.10 §7.1: the meta is group 0002, Explicit VR Little Endian; it ends at the first
-    // element of another group. Its group length is not trusted for that (files get it wrong).
     if (buf.readUInt16LE(pos) !== 0x0002) {
       this.#endMeta(buf, pos)
       return pos
@@ -268,6 +282,7 @@ export class DicomParser {
     const tag = ((0x0002 << 16) | buf.readUInt16LE(pos + 2)) >>> 0
     const value = buf.subarray(pos + headerLength, pos + total)
     if (tag === TAG.TransferSyntaxUID) this.#transferSyntaxUID = value.toString('latin1')
+    if (tag === TAG.FileMetaInformationGroupLength && length === 4) this.#metaEnd = this.#base + pos + total + value.readUInt32LE(0)
     this.#metaBytes += total
     this.#emit({ type: 'element', tag, vr, value })
     return pos + total
@@ -507,18 +522,20 @@ function len (buf: Buffer, pos: number): number {
 
 /**
  * Infers the transfer syntax of a dataset without file meta from its first element header:
- * the group number must read as a small (< 0x0100) value in one byte order, and Explicit VR
- * is recognised by a valid VR in bytes 4-5. Implicit VR Big Endian was never standard.
+ * the first group must read as an even group from 0002 to 00FF (datasets begin with group
+ * 0008, ACR-NEMA files with its group length, some files with headerless meta) in one byte
+ * order, and Explicit VR is recognised by a valid VR in bytes 4-5. Implicit VR Big Endian
+ * was never standard. Anything else, zero bytes included, is not recognised.
  */
 export function inferTransferSyntax (bytes: Uint8Array): TransferSyntax | undefined {
   if (bytes.length < 8) return undefined
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const explicit = VR_BY_CODE.has(b.readUInt16BE(4))
-  if (b.readUInt16LE(0) < 0x0100 && b.readUInt16LE(0) !== 0) {
-    return explicit ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN
-  }
-  if (b.readUInt16BE(0) < 0x0100 && b.readUInt16BE(0) !== 0 && explicit) return EXPLICIT_VR_BIG_ENDIAN
-  // Group 0000 (command or retired ACR-NEMA group length): little endian by convention.
-  if (b.readUInt16LE(0) === 0) return explicit ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN
+  if (plausibleFirstGroup(b.readUInt16LE(0))) return explicit ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN
+  if (plausibleFirstGroup(b.readUInt16BE(0)) && explicit) return EXPLICIT_VR_BIG_ENDIAN
   return undefined
+}
+
+function plausibleFirstGroup (group: number): boolean {
+  return group >= 0x0002 && group <= 0x00ff && (group & 1) === 0
 }

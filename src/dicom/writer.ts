@@ -321,6 +321,11 @@ export class DicomWriter implements TokenSink {
     throw new DicomError(code, message)
   }
 
+  /** Bytes encoded so far (before deflation), including any not yet handed on. */
+  get bytesWritten (): number {
+    return this.#written
+  }
+
   /** The transfer syntax of the dataset being written, once the dataset token came. */
   get transferSyntax (): TransferSyntax | undefined {
     return this.#syntax
