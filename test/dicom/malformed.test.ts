@@ -57,9 +57,8 @@ function topLevelBoundaries (tokens: readonly Token[]): Set<number> {
 
 /** Where the raw deflate stream of a deflated file ends, or undefined when not deflated. */
 function endOfDeflateStream (bytes: Buffer): number | undefined {
-  let rest: Uint8Array | undefined
   const parser = new DicomParser({ token: () => {} })
-  rest = parser.write(bytes)
+  const rest = parser.write(bytes)
   if (rest === undefined) return undefined
   const { engine } = zlib.inflateRawSync(rest, { info: true }) as unknown as { engine: { bytesWritten: number } }
   return bytes.length - rest.length + engine.bytesWritten
