@@ -291,7 +291,7 @@ export class DicomParser {
   #endMeta (buf: Buffer, pos: number): void {
     if (this.#transferSyntaxUID === undefined) {
       // PS3.10 requires (0002,0010); some files lack it. Infer from the dataset, as dcmtk does.
-      const syntax = inferTransferSyntax(buf.subarray(pos))
+      const syntax = inferTransferSyntax(buf.subarray(pos), true)
       if (syntax === undefined) {
         throw this.#error('DG_DICOM_UNKNOWN_TRANSFER_SYNTAX', 'the file meta has no Transfer Syntax UID and the dataset encoding cannot be recognised', this.#base + pos)
       }
@@ -444,6 +444,10 @@ export class DicomParser {
       this.#remaining = length
       return next
     }
+    if ((tag === TAG.ItemDelimitationItem || tag === TAG.SequenceDelimitationItem) && length !== 0) {
+      // PS3.5 §7.5.1-2: delimitation items have length 0; anything else is not DICOM.
+      throw this.#error('DG_DICOM_MALFORMED', `${formatTag(tag)} has non-zero length`, start)
+    }
     if (tag === TAG.ItemDelimitationItem && top?.kind === 'item' && top.end === -1) {
       this.#pop()
       this.#emit({ type: 'item-end' })
@@ -521,21 +525,20 @@ function len (buf: Buffer, pos: number): number {
 }
 
 /**
- * Infers the transfer syntax of a dataset without file meta from its first element header:
- * the first group must read as an even group from 0002 to 00FF (datasets begin with group
- * 0008, ACR-NEMA files with its group length, some files with headerless meta) in one byte
- * order, and Explicit VR is recognised by a valid VR in bytes 4-5. Implicit VR Big Endian
- * was never standard. Anything else, zero bytes included, is not recognised.
+ * Infers the transfer syntax of a dataset from its first element header, for inputs with no
+ * file meta or a meta without (0002,0010). The first group must read as a small group in one
+ * byte order: an even group from 0002 to 00FF for a bare dataset (datasets begin with group
+ * 0008, ACR-NEMA files with its group length, some files with headerless meta); after a
+ * valid preamble and meta (`afterMeta`), any group from 0001 to 00FF, as dcmtk accepts.
+ * Explicit VR is recognised by a valid VR in bytes 4-5. Implicit VR Big Endian was never
+ * standard. Anything else, zero bytes included, is not recognised.
  */
-export function inferTransferSyntax (bytes: Uint8Array): TransferSyntax | undefined {
+export function inferTransferSyntax (bytes: Uint8Array, afterMeta = false): TransferSyntax | undefined {
   if (bytes.length < 8) return undefined
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const explicit = VR_BY_CODE.has(b.readUInt16BE(4))
-  if (plausibleFirstGroup(b.readUInt16LE(0))) return explicit ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN
-  if (plausibleFirstGroup(b.readUInt16BE(0)) && explicit) return EXPLICIT_VR_BIG_ENDIAN
+  const plausible = (group: number): boolean => group >= 0x0001 && group <= 0x00ff && (afterMeta || (group >= 0x0002 && (group & 1) === 0))
+  if (plausible(b.readUInt16LE(0))) return explicit ? EXPLICIT_VR_LITTLE_ENDIAN : IMPLICIT_VR_LITTLE_ENDIAN
+  if (plausible(b.readUInt16BE(0)) && explicit) return EXPLICIT_VR_BIG_ENDIAN
   return undefined
-}
-
-function plausibleFirstGroup (group: number): boolean {
-  return group >= 0x0002 && group <= 0x00ff && (group & 1) === 0
 }
