@@ -80,9 +80,14 @@ export const ERROR_CATALOGUE = {
     summary: 'The Specific Character Set (0008,0005) names a character set dicomgate does not know.',
     remedy: 'Text is never decoded by guessing; correct the Specific Character Set of the input.'
   },
+  DG_DICOM_UNENCODABLE_TEXT: {
+    status: 422,
+    summary: 'A text value has a character that the Specific Character Set in effect cannot encode.',
+    remedy: 'Use a value in the dataset\'s character set, or a dataset in ISO_IR 192 (UTF-8).'
+  },
   DG_DICOM_TOKEN_ORDER: {
     status: 500,
-    summary: 'The DICOM writer received tokens in an order that cannot be encoded.',
+    summary: 'The DICOM writer received tokens it cannot encode: out of order, or a value too long for its VR.',
     remedy: 'A programming error in a token transform: report it with the error code.'
   },
   DG_DICOM_WRITER_LENGTH_MISMATCH: {

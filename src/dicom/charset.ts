@@ -45,7 +45,7 @@ export interface TextCodec {
   readonly terms: readonly string[]
   /** Decodes one value field of an element of the given VR. Never throws for byte content, except an unknown ISO 2022 escape sequence. */
   decode (bytes: Uint8Array, vr: string): string
-  /** Encodes text for an element of the given VR; throws DG_DICOM_UNKNOWN_CHARSET for a character the set cannot encode. */
+  /** Encodes text for an element of the given VR; throws DG_DICOM_UNENCODABLE_TEXT for a character the set cannot encode. */
   encode (text: string, vr: string): Uint8Array
 }
 
@@ -299,7 +299,7 @@ function decodeIso2022 (bytes: Uint8Array, vr: string, initial: Readonly<State>)
 
 function unencodable (index: number, vr: string, terms: readonly string[]): DicomError {
   const set = terms.length === 0 || terms.every((t) => t === '') ? 'the default repertoire' : `Specific Character Set ${terms.join('\\')}`
-  return new DicomError('DG_DICOM_UNKNOWN_CHARSET', `character ${index} of a ${vr} value cannot be encoded in ${set}`)
+  return new DicomError('DG_DICOM_UNENCODABLE_TEXT', `character ${index} of a ${vr} value cannot be encoded in ${set}`)
 }
 
 /** One code unit → one byte, for every unit below 256: the inverse of `latin1`. */
