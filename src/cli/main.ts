@@ -1,0 +1,133 @@
+/**
+ * The dicomgate command line: a small router. Each command is one module exporting a
+ * `Command`; adding one (deid, start, keys, certs, token, profile) is one import and one
+ * entry in COMMANDS.
+ *
+ * Exit status: 0 success; 1 the input could not be processed (a DicomgateError: its code
+ * and message go to stderr, and carry no PHI); 2 a usage error; 70 (EX_SOFTWARE) an
+ * unexpected internal error.
+ *
+ * Standard streams are injected (`CliIO`) so that tests run commands in-process.
+ */
+import { readFileSync } from 'node:fs'
+import type { Readable, Writable } from 'node:stream'
+import { UsageError, isDicomgateError } from '../errors.js'
+import { dumpCommand } from './dump.js'
+
+export interface CliIO {
+  readonly stdin: Readable
+  readonly stdout: Writable
+  readonly stderr: Writable
+}
+
+export interface Command {
+  readonly name: string
+  /** One line for the command list. */
+  readonly summary: string
+  /** The full help text (`dicomgate help NAME`, `dicomgate NAME --help`). */
+  readonly help: string
+  /** Runs the command; throws UsageError for a bad command line, DicomgateError for bad input. */
+  run (args: readonly string[], io: CliIO): Promise<void>
+}
+
+export const EXIT_OK = 0
+export const EXIT_FAILURE = 1
+export const EXIT_USAGE = 2
+/** sysexits.h EX_SOFTWARE: a bug, not bad input. */
+export const EXIT_INTERNAL = 70
+
+const COMMANDS: readonly Command[] = [dumpCommand]
+
+function findCommand (name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name)
+}
+
+/** The version in package.json (two levels up from both src/cli and dist/cli). */
+export function version (): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8')
+  const parsed: unknown = JSON.parse(text)
+  if (typeof parsed === 'object' && parsed !== null && 'version' in parsed && typeof parsed.version === 'string') return parsed.version
+  return 'unknown'
+}
+
+function generalHelp (): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length))
+  return [
+    `dicomgate ${version()}: DICOM de-identification gateway`,
+    '',
+    'Usage: dicomgate <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     show this help',
+    '  -V, --version  show the version',
+    '',
+    'Run `dicomgate help <command>` for the options of a command.',
+    ''
+  ].join('\n')
+}
+
+function processIO (): CliIO {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }
+}
+
+/** Runs the command line `argv` (without node and the script); resolves to the exit status. */
+export async function main (argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  try {
+    await route(argv, io)
+    return EXIT_OK
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`dicomgate: ${err.code}: ${err.message}\nRun \`dicomgate --help\` for usage.\n`)
+      return EXIT_USAGE
+    }
+    if (isDicomgateError(err)) {
+      io.stderr.write(`dicomgate: ${err.code}: ${err.message}\n`)
+      return EXIT_FAILURE
+    }
+    // Unknown errors may carry anything in their message: print only their kind.
+    io.stderr.write(`dicomgate: internal error (${err instanceof Error ? err.name : typeof err}); please report it\n`)
+    return EXIT_INTERNAL
+  }
+}
+
+async function route (argv: readonly string[], io: CliIO): Promise<void> {
+  const [first, ...rest] = argv
+  switch (first) {
+    case undefined:
+    case '-h':
+    case '--help':
+      io.stdout.write(generalHelp())
+      return
+    case '-V':
+    case '--version':
+      io.stdout.write(`${version()}\n`)
+      return
+    case 'help': {
+      const name = rest[0]
+      if (name === undefined) {
+        io.stdout.write(generalHelp())
+        return
+      }
+      const command = findCommand(name)
+      if (command === undefined) throw new UsageError(`no command "${printable(name)}"`)
+      io.stdout.write(command.help)
+      return
+    }
+    default: {
+      if (first.startsWith('-')) throw new UsageError(`unknown option ${printable(first)}`)
+      const command = findCommand(first)
+      if (command === undefined) throw new UsageError(`no command "${printable(first)}"`)
+      await command.run(rest, io)
+    }
+  }
+}
+
+/** An argument echoed in a message: short, and without control characters. */
+export function printable (arg: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  const clean = arg.replace(/[\u0000-\u001f\u007f]/g, '?')
+  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean
+}
