@@ -1,0 +1,78 @@
+/**
+ * dicomgate as a library: the streaming DICOM codec and its helpers.
+ *
+ * The de-identification engine and the gateway will be exported from here too; everything
+ * exported is part of the public API and follows semantic versioning.
+ */
+
+export {
+  ERROR_CATALOGUE,
+  DicomgateError,
+  DicomError,
+  UsageError,
+  isDicomgateError,
+  type ErrorCode,
+  type ErrorSpec
+} from './errors.js'
+
+export type {
+  Token,
+  TokenType,
+  TokenSink,
+  PreambleToken,
+  DatasetToken,
+  ElementToken,
+  ValueStartToken,
+  ValueChunkToken,
+  ValueEndToken,
+  SequenceStartToken,
+  ItemStartToken,
+  ItemEndToken,
+  SequenceEndToken,
+  EncapsulatedStartToken,
+  FragmentStartToken,
+  FragmentEndToken,
+  EncapsulatedEndToken
+} from './dicom/tokens.js'
+
+export { DicomParser, inferTransferSyntax, type ParserOptions } from './dicom/parser.js'
+export { DicomWriter, type ByteSink, type WriterOptions } from './dicom/writer.js'
+export {
+  createReader,
+  createWriter,
+  createDicomTransform,
+  readTokens,
+  writeTokens,
+  DicomReaderStream,
+  DicomWriterStream,
+  DicomTransformStream,
+  type CodecOptions,
+  type DicomTransformOptions,
+  type TokenMapper
+} from './dicom/stream.js'
+export {
+  DEFAULT_LIMITS,
+  DEFAULT_WHOLE_VALUE_THRESHOLD_BYTES,
+  type CodecLimits
+} from './dicom/limits.js'
+export {
+  lookupTransferSyntax,
+  IMPLICIT_VR_LITTLE_ENDIAN,
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  EXPLICIT_VR_BIG_ENDIAN,
+  DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
+  type TransferSyntax
+} from './dicom/transfer-syntax.js'
+export { TAG, UNDEFINED_LENGTH, makeTag, formatTag, parseTag, tagKey, isPrivateTag, isPrivateCreatorTag, isGroupLengthTag, type Tag } from './dicom/tags.js'
+export { VRS, isVR, type VR } from './dicom/vr.js'
+export { lookupTag, tagForKeyword, keywordOf, implicitVR, type DictionaryEntry } from './dicom/dictionary.js'
+export { compileCharset, DEFAULT_CHARSET, type TextCodec } from './dicom/charset.js'
+export {
+  DicomJsonBuilder,
+  toDicomJson,
+  stringifyDicomJson,
+  type DicomJsonDataset,
+  type DicomJsonAttribute,
+  type DicomJsonOptions
+} from './dicom/json.js'
+export { DicomDumper, dumpTokens, type DumpOptions } from './dicom/dump.js'
