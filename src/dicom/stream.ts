@@ -160,6 +160,17 @@ class WriterOutput implements ByteSink {
     this.#deflater = deflater
   }
 
+  /** Ends the writer, then calls back once every byte is out, or with the writer's error. */
+  finish (writer: DicomWriter, callback: TransformCallback): void {
+    try {
+      writer.end()
+    } catch (err) {
+      callback(asError(err))
+      return
+    }
+    this.end(() => { callback() })
+  }
+
   /** Calls `done` once every byte is out (after the deflate stream finished, if any). */
   end (done: () => void): void {
     const deflater = this.#deflater
@@ -216,13 +227,7 @@ export class DicomWriterStream extends Transform {
   }
 
   override _flush (callback: TransformCallback): void {
-    try {
-      this.#writer.end()
-    } catch (err) {
-      callback(asError(err))
-      return
-    }
-    this.#output.end(() => { callback() })
+    this.#output.finish(this.#writer, callback)
   }
 
   override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
@@ -256,15 +261,7 @@ export class DicomTransformStream extends Transform {
   }
 
   override _flush (callback: TransformCallback): void {
-    this.#input.end(() => {
-      try {
-        this.#writer.end()
-      } catch (err) {
-        callback(asError(err))
-        return
-      }
-      this.#output.end(() => { callback() })
-    })
+    this.#input.end(() => { this.#output.finish(this.#writer, callback) })
   }
 
   override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
