@@ -43,6 +43,7 @@ export {
   createDicomTransform,
   readTokens,
   writeTokens,
+  transformBuffer,
   DicomReaderStream,
   DicomWriterStream,
   DicomTransformStream,

@@ -31,7 +31,7 @@ export interface PlanOptions {
 export function buildPlan (options: PlanOptions): WorkloadDef[] {
   const plan: WorkloadDef[] = []
   const add = (tool: Tool, set: InputSet, concurrency: number): void => {
-    plan.push({ tool, set, concurrency, verify: tool === 'dicomgate', nodeFlags: tool === 'dcmjs' ? DCMJS_NODE_FLAGS : [] })
+    plan.push({ tool, set, concurrency, verify: tool.startsWith('dicomgate'), nodeFlags: tool === 'dcmjs' ? DCMJS_NODE_FLAGS : [] })
   }
   // Baseline, codec and dcmjs side by side within each run, so that load on the shared
   // machine falls on all three alike.
@@ -43,6 +43,9 @@ export function buildPlan (options: PlanOptions): WorkloadDef[] {
   if (options.sets.includes('small')) {
     add('stream-copy', 'small', 1)
     add('dicomgate', 'small', 1)
+    // Whole-file forms: how dcmjs is used, and how dicomgate handles small files best.
+    add('file-copy', 'small', 1)
+    add('dicomgate-file', 'small', 1)
     add('dcmjs', 'small', 1)
     if (options.concurrency > 1) {
       add('stream-copy', 'small', options.concurrency)

@@ -5,7 +5,7 @@
  */
 
 /** `idle` starts the child and does nothing: the floor of Node under every figure. */
-export const WORKLOAD_KINDS = ['stream-copy', 'dicomgate', 'dcmjs', 'idle'] as const
+export const WORKLOAD_KINDS = ['stream-copy', 'dicomgate', 'file-copy', 'dicomgate-file', 'dcmjs', 'idle'] as const
 export type WorkloadKind = typeof WORKLOAD_KINDS[number]
 
 export interface WorkloadSpec {

@@ -3,6 +3,9 @@
  *
  * - stream-copy: the baseline, bytes from one Node stream to another (1 MiB chunks);
  * - dicomgate: the same pipeline with the codec's read-then-write transform in between;
+ * - file-copy: the whole-file baseline, readFile then writeFile;
+ * - dicomgate-file: the codec's whole-file form, readFile then `transformBuffer` (parse to
+ *   tokens, write back) then one vectored write: how small files are best handled;
  * - dcmjs: whole-file parse then whole-file write, the way dcmjs is used (PS3.10 file in an
  *   ArrayBuffer, DicomMessage.readFile, DicomDict.write).
  *
@@ -10,10 +13,10 @@
  */
 
 import { createReadStream, createWriteStream } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
+import { open, readFile, writeFile } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 
-import type { createDicomTransform } from '../../src/dicom/stream.js'
+import type { createDicomTransform, transformBuffer } from '../../src/dicom/stream.js'
 import type { WorkloadKind } from './workload-spec.js'
 
 /** 1 MiB reads: the chunk size of the 3.2 GB/s stream-copy figure in FIELD-NOTES.md. */
@@ -32,6 +35,22 @@ function dicomgatePassThrough (create: typeof createDicomTransform): FileOperati
       create(),
       createWriteStream(output)
     )
+  }
+}
+
+async function fileCopy (input: string, output: string): Promise<void> {
+  await writeFile(output, await readFile(input))
+}
+
+function dicomgateWholeFile (transform: typeof transformBuffer): FileOperation {
+  return async (input, output) => {
+    const chunks = transform(await readFile(input))
+    const handle = await open(output, 'w')
+    try {
+      await handle.writev(chunks)
+    } finally {
+      await handle.close()
+    }
   }
 }
 
@@ -76,6 +95,8 @@ export async function loadOperation (kind: Exclude<WorkloadKind, 'idle'>): Promi
     case 'stream-copy': return streamCopy
     // Imported here, not at the top, so that the baseline children do not load the codec.
     case 'dicomgate': return dicomgatePassThrough((await import('../../src/dicom/stream.js')).createDicomTransform)
+    case 'file-copy': return fileCopy
+    case 'dicomgate-file': return dicomgateWholeFile((await import('../../src/dicom/stream.js')).transformBuffer)
     case 'dcmjs': return dcmjsReadWrite(await loadDcmjs())
   }
 }

@@ -309,6 +309,26 @@ export function writeTokens (tokens: Iterable<Token>, options: WriterOptions = {
   return Buffer.concat([...head, zlib.deflateRawSync(Buffer.concat(body))])
 }
 
+/**
+ * bytes → bytes for an input held whole (small files: no stream machinery per file). The
+ * output comes as chunks, views where possible, ready for a vectored write; with no `map`
+ * they are the input byte for byte (deflated datasets: after inflation).
+ */
+export function transformBuffer (bytes: Uint8Array, options: DicomTransformOptions = {}): Uint8Array[] {
+  const head: Uint8Array[] = []
+  const body: Uint8Array[] = []
+  let target = head
+  const writer = new DicomWriter({ write: (b) => { target.push(b) }, beginDeflate: () => { target = body } }, options)
+  const map = options.map
+  const parser = new DicomParser(map === undefined ? writer : { token: (t) => { map(t, writer) } }, options)
+  const rest = parser.write(bytes)
+  if (rest !== undefined) parser.write(inflateWhole(rest, resolveLimits(options.limits)))
+  parser.end()
+  writer.end()
+  if (target === head) return head
+  return [...head, zlib.deflateRawSync(Buffer.concat(body))]
+}
+
 function inflateWhole (bytes: Uint8Array, limits: CodecLimits): Buffer {
   try {
     return zlib.inflateRawSync(bytes, { maxOutputLength: limits.maxInflatedLength })

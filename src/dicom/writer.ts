@@ -40,9 +40,13 @@ export interface WriterOptions {
   readonly dropGroupLengths?: boolean
 }
 
-/** Bytes gathered before they are handed on; values up to `COPY_LIMIT` are copied in. */
-const BATCH_BYTES = 64 * 1024
-const COPY_LIMIT = 4 * 1024
+/**
+ * Bytes gathered before they are handed on; values up to `COPY_LIMIT` are copied in. Small
+ * batches keep memory flat: each is a fresh allocation (the receiver may keep it), and 64 KiB
+ * ones piled up to ~15 MB of garbage over 500 files in the benchmark; 8 KiB cost no speed.
+ */
+const BATCH_BYTES = 8 * 1024
+const COPY_LIMIT = 2 * 1024
 const DICM = Buffer.from('DICM', 'latin1')
 
 interface Frame {

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream'
 import { buffer } from 'node:stream/consumers'
 import t, { type Test } from 'tap'
 import { isDicomgateError } from '../../src/errors.js'
-import { createDicomTransform, readTokens, writeTokens } from '../../src/dicom/stream.js'
+import { createDicomTransform, readTokens, transformBuffer, writeTokens } from '../../src/dicom/stream.js'
 import { corpusEntries, corpusSkip, fixtureEntries, type CorpusEntry } from '../helpers/corpus.js'
 import { dcmdumpParses, hasDcmdump, inflateDicom, parseInChunks, tokenDigest } from '../helpers/tokens.js'
 
@@ -34,6 +34,8 @@ function checkFile (t: Test, entry: CorpusEntry): void {
     const expected = inflateDicom(bytes)
     const out = writeTokens(readTokens(bytes))
     t.ok(inflateDicom(out).equals(expected), 'one-shot read+write is byte-identical (after inflation)')
+
+    t.ok(inflateDicom(Buffer.concat(transformBuffer(bytes))).equals(expected), 'whole-buffer transform is byte-identical (after inflation)')
 
     const streamed = await streamRoundTrip(bytes, 65536)
     t.ok(inflateDicom(streamed).equals(expected), 'stream read+write is byte-identical (after inflation)')
