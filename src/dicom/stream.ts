@@ -84,17 +84,6 @@ class ParserInput {
 
   end (done: TransformCallback): void {
     if (this.#failed) return
-    const inflater = this.#inflater
-    if (inflater === null) {
-      try {
-        this.#parser.end()
-      } catch (err) {
-        this.#fail(asError(err))
-        return
-      }
-      done()
-      return
-    }
     const finish = (): void => {
       if (this.#failed) return
       try {
@@ -105,7 +94,8 @@ class ParserInput {
       }
       done()
     }
-    if (this.#inflateEnded) {
+    const inflater = this.#inflater
+    if (inflater === null || this.#inflateEnded) {
       finish()
       return
     }
