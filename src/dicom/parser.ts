@@ -62,8 +62,13 @@ export class DicomParser {
   readonly #threshold: number
 
   #phase: Phase = 'start'
-  /** Bytes kept back from earlier chunks; `#leftoverNeed` is how many bytes the next step needs. */
+  /**
+   * Bytes kept back from earlier chunks: the first `#leftoverLength` bytes of `#leftover`,
+   * whose capacity grows to `#leftoverNeed`, the bytes the next step needs. Growing to the
+   * need at once keeps a slow sender linear: re-joining on every small chunk is quadratic.
+   */
   #leftover: Buffer | null = null
+  #leftoverLength = 0
   #leftoverNeed = 0
   /** Absolute offset of byte 0 of the buffer being parsed. */
   #base = 0
@@ -116,13 +121,13 @@ export class DicomParser {
       // Top up what was kept back until the pending step can proceed, without copying more
       // of the new chunk than that step needs.
       while (this.#leftover !== null) {
-        const have = this.#leftover.length
+        const have = this.#leftoverLength
         if (have + buf.length < this.#leftoverNeed) {
-          this.#leftover = Buffer.concat([this.#leftover, buf])
+          this.#keep(this.#leftover, buf)
           return undefined
         }
         const take = this.#leftoverNeed - have
-        const combined = Buffer.concat([this.#leftover, buf.subarray(0, take)])
+        const combined = this.#keep(this.#leftover, buf.subarray(0, take))
         buf = buf.subarray(take)
         this.#leftover = null
         const rest = this.#run(combined)
@@ -141,7 +146,7 @@ export class DicomParser {
     try {
       if (this.#phase === 'start') {
         // Shorter than a preamble: only a raw dataset can be this small.
-        const bytes = this.#leftover ?? Buffer.alloc(0)
+        const bytes = this.#leftover?.subarray(0, this.#leftoverLength) ?? Buffer.alloc(0)
         this.#leftover = null
         this.#startRawDataset(bytes, true)
         const rest = this.#run(bytes)
@@ -154,7 +159,7 @@ export class DicomParser {
         throw this.#error('DG_DICOM_TRUNCATED', 'the deflated dataset is missing', this.#base)
       }
       if (this.#leftover !== null) {
-        throw this.#error('DG_DICOM_TRUNCATED', `the input ended inside an element (${this.#leftoverNeed - this.#leftover.length} more bytes expected)`, this.#base + this.#leftover.length)
+        throw this.#error('DG_DICOM_TRUNCATED', `the input ended inside an element (${this.#leftoverNeed - this.#leftoverLength} more bytes expected)`, this.#base + this.#leftoverLength)
       }
       if (this.#streaming !== null) {
         throw this.#error('DG_DICOM_TRUNCATED', `the input ended inside a ${this.#streaming} (${this.#remaining} more bytes expected)`, this.#base)
@@ -167,6 +172,23 @@ export class DicomParser {
       this.#phase = 'failed'
       throw err
     }
+  }
+
+  /**
+   * Appends to the kept-back bytes, moving them into a buffer of the needed size first when
+   * they are still a view of an input chunk (never written to). Returns the bytes kept.
+   */
+  #keep (kept: Buffer, bytes: Buffer): Buffer {
+    let target = kept
+    const have = this.#leftoverLength
+    if (target.length < have + bytes.length) {
+      target = Buffer.allocUnsafe(this.#leftoverNeed)
+      kept.copy(target, 0, 0, have)
+      this.#leftover = target
+    }
+    bytes.copy(target, have)
+    this.#leftoverLength = have + bytes.length
+    return target.subarray(0, this.#leftoverLength)
   }
 
   // ── the parse loop ───────────────────────────────────────────────────────────────
@@ -204,6 +226,7 @@ export class DicomParser {
       if (next < 0) {
         // Incomplete: keep the tail back; -next is how many bytes the step needs in all.
         this.#leftover = buf.subarray(pos)
+        this.#leftoverLength = len - pos
         this.#leftoverNeed = -next
         this.#base += pos
         return undefined

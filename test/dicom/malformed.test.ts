@@ -227,3 +227,20 @@ t.test('files dcmtk rejects among the fixtures', async (t) => {
   t.throws(() => readTokens(bytes), { code: 'DG_DICOM_TRUNCATED' }, 'MR_truncated: pixel data cut short')
   t.ok(inflateDicom(bytes).length > 0)
 })
+
+// Regression: kept-back bytes were re-joined on every chunk, so a sender dripping a value
+// just under the whole-value threshold one byte at a time cost O(n²) copying. The value
+// now grows into one buffer of the needed size; the tokens are the same as when whole.
+t.test('a whole value fed one byte at a time', async (t) => {
+  const value = Buffer.alloc(65534, 0x41)
+  const bytes = writeTokens(part10(EXPLICIT_VR_LITTLE_ENDIAN, [{ type: 'element', tag: 0x00091010, vr: 'OB', value }]))
+  const original = Buffer.from(bytes)
+  const tokens: Token[] = []
+  const parser = new DicomParser({ token: (tok) => { tokens.push(tok) } })
+  for (let i = 0; i < bytes.length; i++) parser.write(bytes.subarray(i, i + 1))
+  parser.end()
+  const element = tokens.find((tok) => tok.type === 'element' && tok.tag === 0x00091010)
+  t.ok(element?.type === 'element' && Buffer.from(element.value).equals(value), 'the value arrives whole and intact')
+  t.ok(bytes.equals(original), 'the input chunks were not written to')
+  t.ok(writeTokens(tokens).equals(bytes), 'and writes back byte for byte')
+})
