@@ -82,35 +82,18 @@ export function text (tag: number, vr: BenchVR, ...values: string[]): Encoded {
   return bytesElement(tag, vr, Buffer.from(values.join('\\'), 'latin1'))
 }
 
-export function us (tag: number, ...values: number[]): Encoded {
-  const buf = Buffer.alloc(2 * values.length)
-  values.forEach((v, i) => buf.writeUInt16LE(v, 2 * i))
-  return bytesElement(tag, 'US', buf)
+/** Binary numbers of one VR, `width` bytes each, little endian (PS3.5 §7.3). */
+function numbers (tag: number, vr: BenchVR, width: number, values: readonly number[], write: (buf: Buffer, v: number, at: number) => unknown): Encoded {
+  const buf = Buffer.alloc(width * values.length)
+  values.forEach((v, i) => write(buf, v, width * i))
+  return bytesElement(tag, vr, buf)
 }
 
-export function ss (tag: number, ...values: number[]): Encoded {
-  const buf = Buffer.alloc(2 * values.length)
-  values.forEach((v, i) => buf.writeInt16LE(v, 2 * i))
-  return bytesElement(tag, 'SS', buf)
-}
-
-export function ul (tag: number, ...values: number[]): Encoded {
-  const buf = Buffer.alloc(4 * values.length)
-  values.forEach((v, i) => buf.writeUInt32LE(v, 4 * i))
-  return bytesElement(tag, 'UL', buf)
-}
-
-export function fd (tag: number, ...values: number[]): Encoded {
-  const buf = Buffer.alloc(8 * values.length)
-  values.forEach((v, i) => buf.writeDoubleLE(v, 8 * i))
-  return bytesElement(tag, 'FD', buf)
-}
-
-export function fl (tag: number, ...values: number[]): Encoded {
-  const buf = Buffer.alloc(4 * values.length)
-  values.forEach((v, i) => buf.writeFloatLE(v, 4 * i))
-  return bytesElement(tag, 'FL', buf)
-}
+export const us = (tag: number, ...values: number[]): Encoded => numbers(tag, 'US', 2, values, (b, v, at) => b.writeUInt16LE(v, at))
+export const ss = (tag: number, ...values: number[]): Encoded => numbers(tag, 'SS', 2, values, (b, v, at) => b.writeInt16LE(v, at))
+export const ul = (tag: number, ...values: number[]): Encoded => numbers(tag, 'UL', 4, values, (b, v, at) => b.writeUInt32LE(v, at))
+export const fd = (tag: number, ...values: number[]): Encoded => numbers(tag, 'FD', 8, values, (b, v, at) => b.writeDoubleLE(v, at))
+export const fl = (tag: number, ...values: number[]): Encoded => numbers(tag, 'FL', 4, values, (b, v, at) => b.writeFloatLE(v, at))
 
 /** Attribute Tag values (PS3.5 §6.2): each a group then an element, both 16-bit. */
 export function at (tag: number, ...tags: number[]): Encoded {
