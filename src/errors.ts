@@ -96,6 +96,55 @@ export const ERROR_CATALOGUE = {
     remedy: 'A token transform changed content inside a defined-length container: it must mark the container as undefined length.'
   },
 
+  // ── Profiles: loading and compiling de-identification profiles (PS3.15 Annex E) ────
+  DG_PROFILE_NOT_FOUND: {
+    status: 500,
+    summary: 'The named de-identification profile is neither a shipped profile nor a readable file.',
+    remedy: 'Use a shipped name (`dicomgate profile list`) or a path to a profile JSON file.'
+  },
+  DG_PROFILE_INVALID: {
+    status: 500,
+    summary: 'A profile file does not follow profiles/profile.schema.json, or names an unknown keyword, tag, option or action.',
+    remedy: 'Fix the entry named in the message (file and JSON path); docs/profiles.md describes every field.'
+  },
+  DG_PROFILE_CYCLE: {
+    status: 500,
+    summary: 'Profiles extend each other in a cycle.',
+    remedy: 'Remove one of the `extends` links named in the message.'
+  },
+
+  // ── De-identification: instances that cannot be de-identified are rejected ─────────
+  DG_DEID_REJECTED_SOP_CLASS: {
+    status: 403,
+    summary: 'The instance belongs to a SOP class the profile rejects (e.g. Encapsulated PDF, Secondary Capture).',
+    remedy: 'Such instances often carry PHI that attribute rules cannot reach; review them by hand, or use a profile that allows the class.'
+  },
+  DG_DEID_BURNED_IN_ANNOTATION: {
+    status: 403,
+    summary: 'The instance says Burned In Annotation (0028,0301) = YES, and the profile rejects such instances.',
+    remedy: 'Identifying text in the pixels cannot be removed by attribute rules; clean the pixels first, or use a profile that accepts them.'
+  },
+  DG_DEID_HEADER_TOO_LARGE: {
+    status: 422,
+    summary: 'The attributes before Burned In Annotation (0028,0301), which the engine reads before it writes anything, exceed the limit.',
+    remedy: 'Raise `maxHeaderBytes` if such headers are expected; the limit bounds memory per instance.'
+  },
+  DG_DEID_VALUE_TOO_LARGE: {
+    status: 422,
+    summary: 'A value that must be rewritten (a text to clean, a UID, a date) is larger than the limit for values held in memory.',
+    remedy: 'Raise `maxRewrittenValueBytes`, or remove the attribute with a profile rule.'
+  },
+  DG_DEID_UNREADABLE_VALUE: {
+    status: 422,
+    summary: 'A value could not be interpreted well enough to de-identify it (e.g. a UN element that should be a sequence but does not parse).',
+    remedy: 'The instance is rejected rather than passed on unread; check it with dcmdump, or remove the attribute with a profile rule.'
+  },
+  DG_SECRET_INVALID: {
+    status: 500,
+    summary: 'The pseudonymization secret file is missing, unreadable, too short, or readable by others.',
+    remedy: 'Point --secret-file at a file of at least 32 random bytes with mode 0600, or let dicomgate create one.'
+  },
+
   // ── Command line ─────────────────────────────────────────────────────────────────
   DG_CLI_USAGE: {
     status: 400,
