@@ -35,6 +35,11 @@ export interface ParserOptions {
   readonly limits?: Partial<CodecLimits>
   /** Values up to this many bytes arrive whole in an `element` token; larger ones stream. */
   readonly wholeValueThreshold?: number
+  /**
+   * The input is a bare dataset in this transfer syntax: no preamble, no file meta, nothing
+   * inferred (e.g. the value of a UN element re-read as Implicit VR LE, PS3.5 §6.2.2).
+   */
+  readonly datasetTransferSyntax?: TransferSyntax
 }
 
 /** PS3.10 §7.1: 128-byte preamble, then the four bytes "DICM". */
@@ -94,6 +99,7 @@ export class DicomParser {
     this.#sink = sink
     this.#limits = resolveLimits(options.limits)
     this.#threshold = options.wholeValueThreshold ?? DEFAULT_WHOLE_VALUE_THRESHOLD_BYTES
+    if (options.datasetTransferSyntax !== undefined) this.#beginDataset(options.datasetTransferSyntax, 'inferred')
   }
 
   /** True once the file meta named a deflated syntax: further input must be inflated first. */

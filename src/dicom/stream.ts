@@ -31,8 +31,32 @@ export interface CodecOptions extends ParserOptions, WriterOptions {}
  */
 export type TokenMapper = (token: Token, next: TokenSink) => void
 
+/**
+ * A stateful token transform (the de-identification engine): built around the sink it
+ * passes tokens to, told when the input ended so that it can emit what it held back.
+ */
+export interface TokenStage extends TokenSink {
+  end? (): void
+}
+
 export interface DicomTransformOptions extends CodecOptions {
+  /** A stateless transform; ignored when `stage` is given. */
   readonly map?: TokenMapper
+  /** Builds a stateful transform around the writer, once per stream. */
+  readonly stage?: (next: TokenSink) => TokenStage
+}
+
+/**
+ * What the parser feeds: the stage, the mapper, or the writer itself; and what to call when
+ * the input ended, before the writer ends.
+ */
+function pipeline (options: DicomTransformOptions, writer: DicomWriter): { sink: TokenSink, end: () => void } {
+  if (options.stage !== undefined) {
+    const stage = options.stage(writer)
+    return { sink: stage, end: () => { stage.end?.() } }
+  }
+  const map = options.map
+  return { sink: map === undefined ? writer : { token: (t) => { map(t, writer) } }, end: () => {} }
 }
 
 /** Feeds raw bytes to a parser, inflating the dataset when the file meta says so. */
@@ -234,6 +258,7 @@ export class DicomTransformStream extends Transform {
   readonly #input: ParserInput
   readonly #writer: DicomWriter
   readonly #output: WriterOutput
+  readonly #endStage: () => void
 
   constructor (options: DicomTransformOptions = {}) {
     super()
@@ -241,8 +266,8 @@ export class DicomTransformStream extends Transform {
     this.#output = new WriterOutput((bytes) => { this.push(bytes) }, fail)
     const writer = new DicomWriter(this.#output, options)
     this.#writer = writer
-    const map = options.map
-    const sink: TokenSink = map === undefined ? writer : { token: (t) => { map(t, writer) } }
+    const { sink, end } = pipeline(options, writer)
+    this.#endStage = end
     this.#input = new ParserInput(sink, options, fail)
   }
 
@@ -251,7 +276,15 @@ export class DicomTransformStream extends Transform {
   }
 
   override _flush (callback: TransformCallback): void {
-    this.#input.end(() => { this.#output.finish(this.#writer, callback) })
+    this.#input.end(() => {
+      try {
+        this.#endStage()
+      } catch (err) {
+        callback(asError(err))
+        return
+      }
+      this.#output.finish(this.#writer, callback)
+    })
   }
 
   override _destroy (err: Error | null, callback: (error?: Error | null) => void): void {
@@ -309,11 +342,12 @@ export function transformBuffer (bytes: Uint8Array, options: DicomTransformOptio
   const body: Uint8Array[] = []
   let target = head
   const writer = new DicomWriter({ write: (b) => { target.push(b) }, beginDeflate: () => { target = body } }, options)
-  const map = options.map
-  const parser = new DicomParser(map === undefined ? writer : { token: (t) => { map(t, writer) } }, options)
+  const stage = pipeline(options, writer)
+  const parser = new DicomParser(stage.sink, options)
   const rest = parser.write(bytes)
   if (rest !== undefined) parser.write(inflateWhole(rest, resolveLimits(options.limits)))
   parser.end()
+  stage.end()
   writer.end()
   if (target === head) return head
   return [...head, zlib.deflateRawSync(Buffer.concat(body))]
