@@ -1,5 +1,6 @@
 /**
  * Command-line options of `npm run bench`, validated once, defaults named with their units.
+ * One set of options for every suite; --concurrency and --profile concern the codec suite.
  */
 
 import { parseArgs } from 'node:util'
@@ -11,28 +12,36 @@ import type { InputSet } from './plan.js'
 export const DEFAULT_SIZE_MB = 524
 export const DEFAULT_SMALL_FILES = 500
 export const DEFAULT_RUNS = 3
+/** Rounds run first and not counted: page cache, CPU frequency and lazy set-up settle. */
+export const DEFAULT_WARMUP = 1
+export const SUITES = ['codec', 'deid'] as const
+export type SuiteName = typeof SUITES[number]
 export const DEFAULT_CONCURRENCY = 2
 const QUICK_SIZE_MB = 64
 const QUICK_SMALL_FILES = 50
 const QUICK_RUNS = 1
 const MB = 1e6
 
-export const USAGE = `Usage: npm run bench -- [options]
+export const USAGE = `Usage: npm run bench -- [options]     (npm run bench:codec, npm run bench:deid: one suite)
 
+  --suite NAME       ${SUITES.join(', ')} or all (default all): codec pass-through (issue 2), de-identification (issue 3)
   --quick            smoke run: ${QUICK_SIZE_MB} MB file, ${QUICK_SMALL_FILES} small files, ${QUICK_RUNS} run; docs/benchmarks.md untouched
-  --runs N           runs per workload, medians reported (default ${DEFAULT_RUNS})
+  --runs N           measured runs per workload, medians reported (default ${DEFAULT_RUNS})
+  --warmup N         rounds run first and not counted (default ${DEFAULT_WARMUP}; 0: none)
   --size-mb N        pixel data of the multi-frame file, in MB of 10^6 bytes (default ${DEFAULT_SIZE_MB})
   --files N          number of small CT files (default ${DEFAULT_SMALL_FILES})
-  --concurrency N    also run the small files N at a time (default ${DEFAULT_CONCURRENCY}; 1: no extra rows)
+  --concurrency N    codec: also run the small files N at a time (default ${DEFAULT_CONCURRENCY}; 1: no extra rows)
   --only big|small   measure one input set (docs/benchmarks.md untouched)
-  --profile          afterwards, profile one dicomgate run on the large file (node --cpu-prof)
+  --profile          codec: afterwards, profile one dicomgate run on the large file (node --cpu-prof)
   --no-docs          do not write docs/benchmarks.md
   --help`
 
 export interface BenchOptions {
+  readonly suites: readonly SuiteName[]
   readonly frames: number
   readonly smallFiles: number
   readonly runs: number
+  readonly warmup: number
   readonly concurrency: number
   readonly sets: readonly InputSet[]
   readonly profile: boolean
@@ -41,11 +50,18 @@ export interface BenchOptions {
   readonly help: boolean
 }
 
-function positiveInteger (name: string, text: string | undefined, fallback: number): number {
+function wholeNumber (name: string, text: string | undefined, fallback: number, min = 1): number {
   if (text === undefined) return fallback
   const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`--${name} takes a whole number ≥ 1, not "${text}"`)
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`--${name} takes a whole number ≥ ${min}, not "${text}"`)
   return value
+}
+
+function parseSuites (text: string | undefined): SuiteName[] {
+  if (text === undefined || text === 'all') return [...SUITES]
+  const suite = SUITES.find((s) => s === text)
+  if (suite === undefined) throw new RangeError(`--suite takes ${SUITES.join(', ')} or all, not "${text}"`)
+  return [suite]
 }
 
 export function parseOptions (argv: readonly string[]): BenchOptions {
@@ -53,8 +69,10 @@ export function parseOptions (argv: readonly string[]): BenchOptions {
     args: [...argv],
     strict: true,
     options: {
+      suite: { type: 'string' },
       quick: { type: 'boolean', default: false },
       runs: { type: 'string' },
+      warmup: { type: 'string' },
       'size-mb': { type: 'string' },
       files: { type: 'string' },
       concurrency: { type: 'string' },
@@ -65,17 +83,19 @@ export function parseOptions (argv: readonly string[]): BenchOptions {
     }
   })
   const quick = values.quick === true
-  const sizeMB = positiveInteger('size-mb', values['size-mb'], quick ? QUICK_SIZE_MB : DEFAULT_SIZE_MB)
+  const sizeMB = wholeNumber('size-mb', values['size-mb'], quick ? QUICK_SIZE_MB : DEFAULT_SIZE_MB)
   const only = values.only
   if (only !== undefined && only !== 'big' && only !== 'small') throw new RangeError(`--only takes big or small, not "${only}"`)
   const sets: InputSet[] = only === undefined ? ['big', 'small'] : [only]
   const frames = Math.ceil(sizeMB * MB / FRAME_BYTES)
-  const smallFiles = positiveInteger('files', values.files, quick ? QUICK_SMALL_FILES : DEFAULT_SMALL_FILES)
+  const smallFiles = wholeNumber('files', values.files, quick ? QUICK_SMALL_FILES : DEFAULT_SMALL_FILES)
   return {
+    suites: parseSuites(values.suite),
     frames,
     smallFiles,
-    runs: positiveInteger('runs', values.runs, quick ? QUICK_RUNS : DEFAULT_RUNS),
-    concurrency: positiveInteger('concurrency', values.concurrency, DEFAULT_CONCURRENCY),
+    runs: wholeNumber('runs', values.runs, quick ? QUICK_RUNS : DEFAULT_RUNS),
+    warmup: wholeNumber('warmup', values.warmup, DEFAULT_WARMUP, 0),
+    concurrency: wholeNumber('concurrency', values.concurrency, DEFAULT_CONCURRENCY),
     sets,
     profile: values.profile === true,
     writeDocs: !quick && values['no-docs'] !== true && only === undefined,

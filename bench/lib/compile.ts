@@ -14,12 +14,18 @@
  * the "type" of a package.json at a node_modules boundary, hence the package.json below.
  */
 
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import ts from 'typescript'
 
 /** The trees the child imports from. */
 const SOURCE_TREES = ['src', join('bench', 'lib')] as const
+/**
+ * Data the code reads relative to its own location (`new URL('../../../profiles/',
+ * import.meta.url)`): linked, not copied, beside the transpiled src/.
+ */
+const DATA_TREES = ['profiles'] as const
 
 /** TypeScript sources to transpile, and JSON files to copy (modules may import JSON). */
 async function sourceFiles (dir: string): Promise<string[]> {
@@ -62,6 +68,9 @@ export async function compileForBench (repoRoot: string, outDir: string): Promis
       }
       await writeFile(target, outputText)
     }
+  }
+  for (const tree of DATA_TREES) {
+    if (existsSync(join(repoRoot, tree))) await symlink(join(repoRoot, tree), join(outDir, tree), 'dir')
   }
   return join(outDir, 'bench', 'lib', 'workload-child.js')
 }

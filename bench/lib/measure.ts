@@ -44,27 +44,73 @@ function machineBusySeconds (): number | undefined {
   }
 }
 
-export async function measureInChild (spec: WorkloadSpec, options: ChildOptions): Promise<Measurement> {
+/**
+ * Runs `measure` and adds the share of the machine's CPU that others used meanwhile:
+ * the machine's busy time over the elapsed time, less what the workload itself used.
+ */
+export async function withOthersCpu<T extends { readonly cpuMs: number }> (measure: () => Promise<T>): Promise<T & { otherCpuShare: number | undefined }> {
   const busyBefore = machineBusySeconds()
   const started = performance.now()
-  const args = [...(options.nodeFlags ?? []), options.entry, JSON.stringify(spec)]
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
-  let stdout = ''
-  child.stdout.setEncoding('utf8')
-  child.stdout.on('data', (text: string) => { stdout += text })
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', (exitCode, signal) => { resolve(signal === null ? exitCode : null) })
-  })
-  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
-  if (code !== 0 || line === undefined) {
-    throw new Error(`workload ${spec.kind} failed (exit ${code ?? 'by signal'}); stdout: ${stdout.slice(-500)}`)
-  }
-  const result = parseResult(line.slice(RESULT_PREFIX.length))
+  const result = await measure()
   const busyAfter = machineBusySeconds()
   const elapsedSeconds = (performance.now() - started) / 1000
   const otherCpuShare = busyBefore === undefined || busyAfter === undefined || elapsedSeconds <= 0
     ? undefined
     : Math.min(1, Math.max(0, (busyAfter - busyBefore - result.cpuMs / 1000) / (elapsedSeconds * os.cpus().length)))
   return { ...result, otherCpuShare }
+}
+
+/** Standard error kept of a process, for the message of its failure. */
+const STDERR_TAIL_CHARS = 2000
+
+/** A measured process that failed; `summary` is the line of its stderr that says why. */
+export class WorkloadFailure extends Error {
+  readonly summary: string
+
+  constructor (what: string, code: number | null, stderr: string) {
+    const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+    // An uncaught error prints the source line, then `SomeError: message`, then the stack.
+    const summary = lines.find((l) => /^\w*Error\b[^:]*:/.test(l)) ?? lines.filter((l) => !l.startsWith('at ')).at(-1) ?? 'no message'
+    super(`${what} failed (exit ${code ?? 'by signal'}): ${summary}`)
+    this.name = 'WorkloadFailure'
+    this.summary = summary
+  }
+}
+
+export interface ProcessOutcome {
+  /** Exit code; null when ended by a signal. */
+  readonly code: number | null
+  readonly stdout: string
+  /** The last STDERR_TAIL_CHARS characters. */
+  readonly stderr: string
+}
+
+/** Runs a process to its end in the repository root, its output captured. */
+export async function runProcess (file: string, args: readonly string[], options: { readonly passStderr?: boolean } = {}): Promise<ProcessOutcome> {
+  const child = spawn(file, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8')
+  child.stderr.setEncoding('utf8')
+  child.stdout.on('data', (text: string) => { stdout += text })
+  child.stderr.on('data', (text: string) => {
+    // The workload children's warnings stay visible on the benchmark's own stderr.
+    if (options.passStderr === true) process.stderr.write(text)
+    stderr = (stderr + text).slice(-STDERR_TAIL_CHARS)
+  })
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', (exitCode, signal) => { resolve(signal === null ? exitCode : null) })
+  })
+  return { code, stdout, stderr }
+}
+
+export async function measureInChild (spec: WorkloadSpec, options: ChildOptions): Promise<Measurement> {
+  return await withOthersCpu(async () => {
+    const args = [...(options.nodeFlags ?? []), options.entry, JSON.stringify(spec)]
+    const { code, stdout, stderr } = await runProcess(process.execPath, args, { passStderr: true })
+    const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX))
+    if (code !== 0 || line === undefined) throw new WorkloadFailure(`workload ${spec.kind}`, code, stderr)
+    return parseResult(line.slice(RESULT_PREFIX.length))
+  })
 }

@@ -1,19 +1,37 @@
 /**
- * Which workloads a benchmark run measures, in what order, with which Node flags.
+ * Which workloads a benchmark run measures, in what order, with which Node flags, and how
+ * each output is checked.
  */
 
 import type { WorkloadKind } from './workload-spec.js'
 
-export type Tool = Exclude<WorkloadKind, 'idle'>
+/** Workloads run in a Node child of the benchmark (workload-child.ts). */
+export type ChildTool = Exclude<WorkloadKind, 'idle'>
+/** Workloads that are an external command, one process for the whole input (measure-command.ts). */
+export const COMMAND_TOOLS = ['gdcmanon', 'dicomgate-cli'] as const
+export type CommandTool = typeof COMMAND_TOOLS[number]
+export type Tool = ChildTool | CommandTool
 export type InputSet = 'big' | 'small'
+
+/**
+ * - identical: the output must equal the input byte for byte (a pass-through);
+ * - deidentified: the output must parse and hold no trace of the input's PatientName;
+ * - none: a baseline or a foreign tool whose output is only counted.
+ */
+export type OutputCheck = 'identical' | 'deidentified' | 'none'
 
 export interface WorkloadDef {
   readonly tool: Tool
   readonly set: InputSet
   readonly concurrency: number
-  /** dicomgate's output must equal its input byte for byte. */
-  readonly verify: boolean
+  readonly check: OutputCheck
   readonly nodeFlags: readonly string[]
+  /** Why the workload cannot run here (a tool not installed, an API not written yet). */
+  readonly unavailable?: string
+}
+
+export function isCommandTool (tool: Tool): tool is CommandTool {
+  return (COMMAND_TOOLS as readonly string[]).includes(tool)
 }
 
 /**
@@ -22,39 +40,54 @@ export interface WorkloadDef {
  */
 const DCMJS_NODE_FLAGS = ['--max-old-space-size=16384'] as const
 
+function def (tool: Tool, set: InputSet, check: OutputCheck, concurrency = 1): WorkloadDef {
+  return { tool, set, concurrency, check, nodeFlags: tool.startsWith('dcmjs') ? DCMJS_NODE_FLAGS : [] }
+}
+
 export interface PlanOptions {
   readonly sets: readonly InputSet[]
   /** Extra concurrency tried on the small files, beside one file at a time; 1 for none. */
   readonly concurrency: number
 }
 
-export function buildPlan (options: PlanOptions): WorkloadDef[] {
+/** The codec suite: read + write pass-through (issue 2). */
+export function buildCodecPlan (options: PlanOptions): WorkloadDef[] {
   const plan: WorkloadDef[] = []
-  const add = (tool: Tool, set: InputSet, concurrency: number): void => {
-    plan.push({ tool, set, concurrency, verify: tool.startsWith('dicomgate'), nodeFlags: tool === 'dcmjs' ? DCMJS_NODE_FLAGS : [] })
-  }
   // Baseline, codec and dcmjs side by side within each run, so that load on the shared
   // machine falls on all three alike.
   if (options.sets.includes('big')) {
-    add('stream-copy', 'big', 1)
-    add('dicomgate', 'big', 1)
-    add('dcmjs', 'big', 1)
+    plan.push(def('stream-copy', 'big', 'none'), def('dicomgate', 'big', 'identical'), def('dcmjs', 'big', 'none'))
   }
   if (options.sets.includes('small')) {
-    add('stream-copy', 'small', 1)
-    add('dicomgate', 'small', 1)
-    // Whole-file forms: how dcmjs is used, and how dicomgate handles small files best.
-    add('file-copy', 'small', 1)
-    add('dicomgate-file', 'small', 1)
-    add('dcmjs', 'small', 1)
+    plan.push(
+      def('stream-copy', 'small', 'none'),
+      def('dicomgate', 'small', 'identical'),
+      // Whole-file forms: how dcmjs is used, and how dicomgate handles small files best.
+      def('file-copy', 'small', 'none'),
+      def('dicomgate-file', 'small', 'identical'),
+      def('dcmjs', 'small', 'none'))
     if (options.concurrency > 1) {
-      add('stream-copy', 'small', options.concurrency)
-      add('dicomgate', 'small', options.concurrency)
+      plan.push(def('stream-copy', 'small', 'none', options.concurrency), def('dicomgate', 'small', 'identical', options.concurrency))
     }
   }
   return plan
 }
 
-export function workloadLabel (def: WorkloadDef): string {
+/**
+ * The de-identification suite (issue 3, must show 5): for each input set, its plain-copy
+ * baseline, then gdcmanon, dcmjs and dicomgate (library stream form, then the CLI).
+ */
+export function buildDeidPlan (sets: readonly InputSet[]): WorkloadDef[] {
+  const plan: WorkloadDef[] = []
+  for (const set of sets) {
+    // Big: the stream copy the gateway's stream form is measured against; small: the
+    // whole-file copy, which is what a folder tool does per file.
+    plan.push(def(set === 'big' ? 'stream-copy' : 'file-copy', set, 'none'))
+    for (const tool of ['gdcmanon', 'dcmjs-deid', 'dicomgate-deid', 'dicomgate-cli'] as const) plan.push(def(tool, set, 'deidentified'))
+  }
+  return plan
+}
+
+export function workloadLabel (def: Pick<WorkloadDef, 'tool' | 'concurrency'>): string {
   return def.concurrency > 1 ? `${def.tool} ×${def.concurrency}` : def.tool
 }

@@ -1,24 +1,24 @@
 /**
- * Summaries of the runs, the console table, the target checks of issue 2, and the codec
- * section of docs/benchmarks.md.
+ * Summaries of the runs, the console table, and a suite's section of docs/benchmarks.md;
+ * what each suite adds (targets, notes, the description of its workloads) is in
+ * codec-report.ts and deid-report.ts.
  *
- * Units: MB = 10^6 bytes everywhere (throughput and RSS), as in FIELD-NOTES.md; the RSS
- * target "< 100 MB" is checked against 100 × 10^6 bytes, the stricter reading.
+ * Units: MB = 10^6 bytes everywhere (throughput and RSS), as in FIELD-NOTES.md; an RSS
+ * target of "100 MB" is checked against 100 × 10^6 bytes, the stricter reading.
  */
 
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 
 import type { Measurement } from './measure.js'
-import { workloadLabel, type InputSet, type WorkloadDef } from './plan.js'
+import { workloadLabel, type InputSet, type Tool, type WorkloadDef } from './plan.js'
 
-const MB = 1e6
-/** FIELD-NOTES.md, "Figures to beat": Node 20 stream copy, 524 MB to tmpfs, 1 MiB chunks. */
-const FIELD_NOTES_STREAM_COPY_MBPS = 3200
+export const MB = 1e6
 
 export interface Row {
   readonly def: WorkloadDef
   readonly label: string
+  /** Measured runs (the warm-up is not one). 0 when the workload did not run. */
   readonly runs: number
   readonly wallMs: number
   readonly mbPerSecond: number
@@ -28,8 +28,12 @@ export interface Row {
   readonly rssMaxBytes: number
   readonly bytesIn: number
   readonly bytesOut: number
-  /** For verified workloads: runs whose output differed from the input. */
+  /** For checked workloads: runs whose output failed its check. */
   readonly failedChecks: number
+  /** What the checks found, each message once. */
+  readonly problems: readonly string[]
+  /** Why the workload stopped with an error, if it did; its figures then do not count. */
+  readonly failure: string | undefined
   /** Median share of the machine's CPU that other processes used during the runs. */
   readonly otherCpuShare: number | undefined
 }
@@ -41,7 +45,15 @@ export function median (values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
-export function summarize (def: WorkloadDef, results: readonly Measurement[], failedChecks: number): Row {
+export interface RunRecord {
+  readonly results: readonly Measurement[]
+  readonly failedChecks: number
+  readonly problems: readonly string[]
+  readonly failure: string | undefined
+}
+
+export function summarize (def: WorkloadDef, record: RunRecord): Row {
+  const { results } = record
   const wallMs = median(results.map((r) => r.wallMs))
   const first = results[0]
   const bytesIn = first?.bytesIn ?? 0
@@ -56,12 +68,19 @@ export function summarize (def: WorkloadDef, results: readonly Measurement[], fa
     filesPerSecond: files / (wallMs / 1000),
     cpuMs: median(results.map((r) => r.cpuMs)),
     rssMedianBytes: median(results.map((r) => r.peakRssBytes)),
-    rssMaxBytes: Math.max(...results.map((r) => r.peakRssBytes)),
+    rssMaxBytes: results.length === 0 ? Number.NaN : Math.max(...results.map((r) => r.peakRssBytes)),
     bytesIn,
     bytesOut: first?.bytesOut ?? 0,
-    failedChecks,
-    otherCpuShare: results.every((r) => r.otherCpuShare !== undefined) ? median(results.map((r) => r.otherCpuShare ?? 0)) : undefined
+    failedChecks: record.failedChecks,
+    problems: record.problems,
+    failure: record.failure,
+    otherCpuShare: results.length > 0 && results.every((r) => r.otherCpuShare !== undefined) ? median(results.map((r) => r.otherCpuShare ?? 0)) : undefined
   }
+}
+
+/** A row with figures that count: it ran, did not fail, and its outputs passed their check. */
+export function counts (row: Row | undefined): row is Row {
+  return row !== undefined && row.runs > 0 && row.failure === undefined && row.def.unavailable === undefined && row.failedChecks === 0
 }
 
 export interface InputDescription {
@@ -73,164 +92,156 @@ export interface InputDescription {
 export interface TargetCheck {
   readonly target: string
   readonly measured: string
-  readonly met: boolean
+  /** undefined: not measured in this run (the workload is not available or failed). */
+  readonly met: boolean | undefined
 }
 
 export interface ReportContext {
+  /** The section's heading, without the `##`. */
+  readonly title: string
   readonly rows: readonly Row[]
   /** Peak RSS of a child that starts Node and does nothing: the floor under every row. */
   readonly idleRssBytes: number
   readonly inputs: readonly InputDescription[]
+  /** One Markdown list item (without the `- `) per workload. */
+  readonly workloads: readonly string[]
+  /** Sentences the suite adds to the description of how figures are taken. */
+  readonly method: readonly string[]
+  readonly targetsTitle: string
   readonly targets: readonly TargetCheck[]
   readonly machine: string
   readonly load: string
   readonly command: string
+  /** The smoke-run form of the command, which leaves docs/benchmarks.md alone. */
+  readonly quickCommand: string
   readonly outputDir: string
   readonly notes: readonly string[]
+  /** The tool each input set's rows are compared with, in a column "× baseline". */
+  readonly baselines?: Partial<Record<InputSet, Tool>>
 }
 
-const mbps = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1))
-const mb = (bytes: number): string => (bytes / MB).toFixed(1)
-const rate = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1))
+export const mbps = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1))
+export const mb = (bytes: number): string => (bytes / MB).toFixed(1)
+export const rate = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1))
 
-function find (rows: readonly Row[], tool: WorkloadDef['tool'], set: InputSet, concurrency = 1): Row | undefined {
+export function findRow (rows: readonly Row[], tool: Tool, set: InputSet, concurrency = 1): Row | undefined {
   return rows.find((r) => r.def.tool === tool && r.def.set === set && r.def.concurrency === concurrency)
 }
 
-/** Facts a reader needs beside the targets, whatever the outcome. */
-export function standingNotes (rows: readonly Row[]): string[] {
+/** Past this share of the machine's CPU used by others during a workload, say so. */
+const BUSY_MACHINE_SHARE = 0.1
+
+/** Notes any suite's rows may call for. */
+export function commonNotes (rows: readonly Row[]): string[] {
   const notes: string[] = []
-  const copyBig = find(rows, 'stream-copy', 'big')
-  const gateBig = find(rows, 'dicomgate', 'big')
-  if (copyBig !== undefined && gateBig !== undefined) {
-    notes.push(`The stream-copy baseline of this run (${mbps(copyBig.mbPerSecond)} MB/s) is not the ${FIELD_NOTES_STREAM_COPY_MBPS} MB/s ` +
-      `of FIELD-NOTES.md; the target is judged against the baseline measured side by side. Against that anchor the ` +
-      `pass-through's ${mbps(gateBig.mbPerSecond)} MB/s would be ${(gateBig.mbPerSecond / FIELD_NOTES_STREAM_COPY_MBPS).toFixed(2)}×.`)
-    notes.push(`CPU time tells where the time goes: on the large file the pass-through used ${(gateBig.cpuMs / 1000).toFixed(2)} s ` +
-      `of CPU against ${(copyBig.cpuMs / 1000).toFixed(2)} s for the plain copy (process start included in both).`)
+  const busy = rows.filter((r) => (r.otherCpuShare ?? 0) > BUSY_MACHINE_SHARE)
+  if (busy.length > 0) {
+    const worst = Math.max(...busy.map((r) => r.otherCpuShare ?? 0))
+    notes.push(`The machine was shared: other processes used more than ${BUSY_MACHINE_SHARE * 100}% of its CPU during ${busy.length} ` +
+      `of ${rows.length} workloads (up to ${(worst * 100).toFixed(0)}%, see "others' CPU"); those figures are lower than on an idle machine.`)
+  }
+  for (const r of rows.filter((row) => row.problems.length > 0)) {
+    notes.push(`${r.label} on ${r.def.set}: ${r.problems.join('; ')}`)
   }
   return notes
 }
 
-/** The three targets of issue 2, "Must show" 6, judged on the medians of this run. */
-export function checkTargets (rows: readonly Row[], idleRssBytes: number): TargetCheck[] {
-  const checks: TargetCheck[] = []
-  const copyBig = find(rows, 'stream-copy', 'big')
-  const gateBig = find(rows, 'dicomgate', 'big')
-  if (copyBig !== undefined && gateBig !== undefined) {
-    const ratio = gateBig.mbPerSecond / copyBig.mbPerSecond
-    checks.push({
-      target: 'pass-through ≥ 0.60 × stream copy (large file, MB/s)',
-      measured: `${ratio.toFixed(2)} (${mbps(gateBig.mbPerSecond)} / ${mbps(copyBig.mbPerSecond)} MB/s)`,
-      met: ratio >= 0.6
-    })
-  }
-  const dcmjsSmall = find(rows, 'dcmjs', 'small')
-  const gateFile = find(rows, 'dicomgate-file', 'small')
-  const gateSmall = find(rows, 'dicomgate', 'small')
-  if (gateFile !== undefined && dcmjsSmall !== undefined) {
-    // Whole file against whole file, one at a time: dcmjs reads and writes whole files too.
-    // The stream form and the plain copies are shown beside it, so the bound is visible.
-    const ratio = gateFile.filesPerSecond / dcmjsSmall.filesPerSecond
-    const beside = [
-      gateSmall === undefined ? undefined : `stream form ${(gateSmall.filesPerSecond / dcmjsSmall.filesPerSecond).toFixed(1)}×`,
-      ...[find(rows, 'file-copy', 'small'), find(rows, 'stream-copy', 'small')]
-        .filter((r): r is Row => r !== undefined)
-        .map((r) => `plain ${r.def.tool} ${(r.filesPerSecond / dcmjsSmall.filesPerSecond).toFixed(1)}×`)
-    ].filter((x): x is string => x !== undefined).join('; ')
-    checks.push({
-      target: 'pass-through ≥ 10 × dcmjs (small files, files/s, whole file, one at a time)',
-      measured: `${ratio.toFixed(1)}× (${rate(gateFile.filesPerSecond)} / ${rate(dcmjsSmall.filesPerSecond)} files/s; ${beside})`,
-      met: ratio >= 10
-    })
-  }
-  const gateRows = rows.filter((r) => r.def.tool.startsWith('dicomgate'))
-  if (gateRows.length > 0) {
-    const worst = Math.max(...gateRows.map((r) => r.rssMaxBytes))
-    const perSet = gateRows.map((r) => `${r.label} ${r.def.set}: ${mb(r.rssMaxBytes)}`).join('; ')
-    checks.push({
-      target: 'pass-through peak RSS < 100 MB, whatever the file size (worst run)',
-      measured: `${mb(worst)} MB (${perSet}; Node alone: ${mb(idleRssBytes)})`,
-      met: worst < 100 * MB
-    })
-  }
-  if (gateRows.some((r) => r.failedChecks > 0)) {
-    checks.push({ target: 'pass-through output byte-identical to input (sha256)', measured: 'MISMATCH', met: false })
-  } else if (gateRows.length > 0) {
-    checks.push({ target: 'pass-through output byte-identical to input (sha256)', measured: 'identical in every run', met: true })
-  }
-  return checks
-}
-
 const HEADERS = ['workload', 'input', 'runs', 'median s', 'MB/s', 'files/s', 'CPU s', 'peak RSS MB (median / max)', 'others\' CPU', 'output']
+const BASELINE_HEADER = '× baseline'
 
-function cells (row: Row, inputs: readonly InputDescription[]): string[] {
-  const input = inputs.find((i) => i.set === row.def.set)?.name ?? row.def.set
-  const output = !row.def.verify ? `${mb(row.bytesOut)} MB written` : row.failedChecks > 0 ? `MISMATCH in ${row.failedChecks} run(s)` : 'identical'
-  return [
-    row.label,
-    input,
-    String(row.runs),
-    (row.wallMs / 1000).toFixed(3),
-    mbps(row.mbPerSecond),
-    row.def.set === 'small' ? rate(row.filesPerSecond) : '–',
-    (row.cpuMs / 1000).toFixed(2),
-    `${mb(row.rssMedianBytes)} / ${mb(row.rssMaxBytes)}`,
-    row.otherCpuShare === undefined ? '?' : `${(row.otherCpuShare * 100).toFixed(0)}%`,
-    output
-  ]
+function headers (context: ReportContext): string[] {
+  if (context.baselines === undefined) return HEADERS
+  const at = HEADERS.indexOf('files/s') + 1
+  return [...HEADERS.slice(0, at), BASELINE_HEADER, ...HEADERS.slice(at)]
 }
+
+/** Throughput against the same run's baseline for the row's input set. */
+function baselineCell (row: Row, context: ReportContext): string {
+  const tool = context.baselines?.[row.def.set]
+  const baseline = tool === undefined ? undefined : findRow(context.rows, tool, row.def.set)
+  if (row.runs === 0 || !counts(baseline)) return '–'
+  return `${(row.mbPerSecond / baseline.mbPerSecond).toFixed(2)}×`
+}
+
+function outputCell (row: Row): string {
+  if (row.def.unavailable !== undefined) return `not available: ${row.def.unavailable}`
+  if (row.failure !== undefined) return `FAILED: ${row.failure}`
+  switch (row.def.check) {
+    case 'none': return `${mb(row.bytesOut)} MB written`
+    case 'identical': return row.failedChecks > 0 ? `MISMATCH in ${row.failedChecks} run(s)` : 'identical'
+    case 'deidentified': return row.failedChecks > 0 ? `CHECK FAILED in ${row.failedChecks} run(s)` : `de-identified (checked); ${mb(row.bytesOut)} MB written`
+  }
+}
+
+function cells (row: Row, context: ReportContext): string[] {
+  const input = context.inputs.find((i) => i.set === row.def.set)?.name ?? row.def.set
+  const figures = row.runs === 0
+    ? Array.from({ length: 6 }, () => '–')
+    : [
+        (row.wallMs / 1000).toFixed(3),
+        mbps(row.mbPerSecond),
+        row.def.set === 'small' ? rate(row.filesPerSecond) : '–',
+        (row.cpuMs / 1000).toFixed(2),
+        `${mb(row.rssMedianBytes)} / ${mb(row.rssMaxBytes)}`,
+        row.otherCpuShare === undefined ? '?' : `${(row.otherCpuShare * 100).toFixed(0)}%`
+      ]
+  const line = [row.label, input, String(row.runs), ...figures, outputCell(row)]
+  if (context.baselines !== undefined) line.splice(HEADERS.indexOf('files/s') + 1, 0, baselineCell(row, context))
+  return line
+}
+
+const verdict = (met: boolean | undefined): string => (met === undefined ? 'NOT MEASURED' : met ? 'MET' : 'MISSED')
 
 export function consoleReport (context: ReportContext): string {
-  const table = [HEADERS, ...context.rows.map((r) => cells(r, context.inputs))]
-  const widths = HEADERS.map((_, c) => Math.max(...table.map((line) => (line[c] ?? '').length)))
+  const table = [headers(context), ...context.rows.map((r) => cells(r, context))]
+  const widths = headers(context).map((_, c) => Math.max(...table.map((line) => (line[c] ?? '').length)))
   const lines = table.map((line) => line.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  '))
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '))
   lines.push('', `Node floor (idle child): ${mb(context.idleRssBytes)} MB peak RSS`, '')
-  for (const t of context.targets) lines.push(`${t.met ? 'MET   ' : 'MISSED'}  ${t.target}: ${t.measured}`)
+  for (const t of context.targets) lines.push(`${verdict(t.met).padEnd(12)}  ${t.target}: ${t.measured}`)
   for (const note of context.notes) lines.push(`note: ${note}`)
-  return lines.join('\n')
+  return `${context.title}\n\n${lines.join('\n')}`
 }
 
 export function markdownSection (context: ReportContext): string {
   const row = (values: readonly string[]): string => `| ${values.join(' | ')} |`
   return [
-    '## Codec: read + write pass-through',
+    `## ${context.title}`,
     '',
     `Measured ${context.machine}. ${context.load}`,
     '',
     `Reproduce: \`${context.command}\` (the data is generated into \`bench/.data/\` on first use; ` +
-      '`npm run bench -- --quick` is a smoke run that leaves this file alone).',
+      `\`${context.quickCommand}\` is a smoke run that leaves this file alone).`,
     '',
     'Inputs (generated by `bench/lib/generate.ts`, checked with dcmtk `dcmdump`):',
     ...context.inputs.map((i) => `- **${i.name}**: ${i.description}`),
     '',
-    'Workloads, each run in a fresh Node process on JavaScript transpiled from this tree beforehand ' +
-      '(`bench/lib/compile.ts`, so that no loader weighs on the figures), file to file:',
-    '- **stream-copy**: `fs.createReadStream` (1 MiB chunks) piped to `fs.createWriteStream`: the baseline;',
-    '- **dicomgate**: the same pipeline with `createDicomTransform()` between (parse to tokens, write back);',
-    '  its output is compared with the input by sha256 after every run;',
-    '- **file-copy**: `readFile` then `writeFile`: the whole-file baseline;',
-    '- **dicomgate-file**: `readFile`, then `transformBuffer()` (the same parse and write, with no stream per file), then one vectored write; its output is compared with the input too;',
-    '- **dcmjs** 0.51.1: `DicomMessage.readFile(arrayBuffer)` then `.write()`, file read and written whole.',
+    'Workloads, file to file:',
+    ...context.workloads.map((w) => `- ${w}`),
     '',
-    `Outputs go to ${context.outputDir} and are deleted after each run. Figures are medians of the runs; ` +
-      'MB = 10^6 bytes; MB/s counts input bytes; CPU s is user + system time of the child; ' +
-      '"others\' CPU" is the share of the machine\'s CPU that other processes (and hypervisor steal) used ' +
-      'while the workload ran, from /proc/stat (median of the runs); peak RSS is the child\'s VmHWM (`/proc/self/status`), not ' +
-      '`process.resourceUsage().maxRSS`: on Linux ru_maxrss survives execve and starts at the parent\'s RSS at ' +
-      'fork, which put a floor of the parent\'s ~70 MB under every child here. ' +
-      `A child that starts Node and does nothing peaks at ${mb(context.idleRssBytes)} MB.`,
+    [
+      `Outputs go to ${context.outputDir} and are deleted after each run. Each workload runs once as a warm-up, ` +
+        'not counted, then the measured runs, all in fresh processes; figures are medians of the measured runs. ' +
+        'MB = 10^6 bytes; MB/s counts input bytes; CPU s is user + system time of the process; ' +
+        '"others\' CPU" is the share of the machine\'s CPU that other processes (and hypervisor steal) used ' +
+        'while the workload ran, from /proc/stat (median of the runs). Node workloads run in a child on JavaScript ' +
+        'transpiled from this tree beforehand (`bench/lib/compile.ts`, so that no loader weighs on the figures); their ' +
+        'time counts the processing alone, modules loaded before, and their peak RSS is the child\'s VmHWM ' +
+        '(`/proc/self/status`), not `process.resourceUsage().maxRSS`: on Linux ru_maxrss survives execve and starts at ' +
+        'the parent\'s RSS at fork, which put a floor of the parent\'s ~70 MB under every child here. ' +
+        `A child that starts Node and does nothing peaks at ${mb(context.idleRssBytes)} MB.`,
+      ...context.method
+    ].join(' '),
     '',
-    row(HEADERS),
-    row(HEADERS.map(() => '---')),
-    ...context.rows.map((r) => row(cells(r, context.inputs))),
+    row(headers(context)),
+    row(headers(context).map(() => '---')),
+    ...context.rows.map((r) => row(cells(r, context))),
     '',
-    '### Targets (issue 2, "Must show" 6)',
+    `### ${context.targetsTitle}`,
     '',
     row(['target', 'measured', 'met']),
     row(['---', '---', '---']),
-    ...context.targets.map((t) => row([t.target, t.measured, t.met ? 'met' : '**missed**'])),
+    ...context.targets.map((t) => row([t.target, t.measured, t.met === undefined ? 'not measured' : t.met ? 'met' : '**missed**'])),
     ...(context.notes.length > 0 ? ['', '### Notes', '', ...context.notes.map((n) => `- ${n}`)] : [])
   ].join('\n')
 }
@@ -238,8 +249,9 @@ export function markdownSection (context: ReportContext): string {
 const DOC_TITLE = [
   '# Benchmarks',
   '',
-  'Each section below is written by a benchmark script between its `bench:NAME` markers and',
-  'overwritten on every full run; text outside the markers is kept.',
+  'Each section below is written by one suite of `npm run bench` (`bench/run.ts`; `npm run bench:codec`',
+  'and `npm run bench:deid` run one suite) between its `bench:NAME` markers, and overwritten on every',
+  'full run of that suite; text outside the markers is kept.',
   ''
 ].join('\n')
 

@@ -7,10 +7,11 @@
  * Prints one line `BENCH_RESULT <WorkloadResult JSON>` on stdout.
  */
 
-import { readFile, stat } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 
+import { totalBytes } from './sizes.js'
 import { loadOperation, type FileOperation } from './workloads.js'
 import { RESULT_PREFIX, parseSpec, type WorkloadResult, type WorkloadSpec } from './workload-spec.js'
 
@@ -45,17 +46,11 @@ async function ownPeakRssBytes (maxRssBytes: number): Promise<number> {
   }
 }
 
-async function sumSizes (paths: readonly string[]): Promise<number> {
-  let total = 0
-  for (const path of paths) total += (await stat(path)).size
-  return total
-}
-
 async function main (): Promise<void> {
   const spec = parseSpec(process.argv[2] ?? '')
   let wallMs = 0
   if (spec.kind !== 'idle') {
-    const operation = await loadOperation(spec.kind)
+    const operation = await loadOperation(spec)
     const started = performance.now()
     await runAll(spec, operation)
     wallMs = performance.now() - started
@@ -69,8 +64,8 @@ async function main (): Promise<void> {
     peakRssBytes: await ownPeakRssBytes(maxRssBytes),
     maxRssBytes,
     files: spec.kind === 'idle' ? 0 : spec.inputs.length,
-    bytesIn: spec.kind === 'idle' ? 0 : await sumSizes(spec.inputs),
-    bytesOut: spec.kind === 'idle' ? 0 : await sumSizes(spec.inputs.map((i) => join(spec.outDir, basename(i))))
+    bytesIn: spec.kind === 'idle' ? 0 : await totalBytes(spec.inputs),
+    bytesOut: spec.kind === 'idle' ? 0 : await totalBytes(spec.inputs.map((i) => join(spec.outDir, basename(i))))
   }
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`)
 }

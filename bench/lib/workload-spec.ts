@@ -5,8 +5,18 @@
  */
 
 /** `idle` starts the child and does nothing: the floor of Node under every figure. */
-export const WORKLOAD_KINDS = ['stream-copy', 'dicomgate', 'file-copy', 'dicomgate-file', 'dcmjs', 'idle'] as const
+export const WORKLOAD_KINDS = [
+  'stream-copy', 'dicomgate', 'file-copy', 'dicomgate-file', 'dcmjs', 'dcmjs-deid', 'dicomgate-deid', 'idle'
+] as const
 export type WorkloadKind = typeof WORKLOAD_KINDS[number]
+
+/** What the de-identifying workloads need beyond their inputs. */
+export interface DeidSettings {
+  /** A profile name (`basic`) or file, as the CLI's --profile takes it. */
+  readonly profile: string
+  /** The pseudonymization secret (--secret-file). */
+  readonly secretFile: string
+}
 
 export interface WorkloadSpec {
   readonly kind: WorkloadKind
@@ -15,6 +25,8 @@ export interface WorkloadSpec {
   readonly outDir: string
   /** Files processed at the same time; 1 is one after another. */
   readonly concurrency: number
+  /** For dicomgate-deid. */
+  readonly deid?: DeidSettings
 }
 
 export interface WorkloadResult {
@@ -41,6 +53,10 @@ function isRecord (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
 
+function isDeidSettings (value: unknown): value is DeidSettings {
+  return isRecord(value) && typeof value.profile === 'string' && typeof value.secretFile === 'string'
+}
+
 function isKind (value: unknown): value is WorkloadKind {
   return typeof value === 'string' && (WORKLOAD_KINDS as readonly string[]).includes(value)
 }
@@ -49,10 +65,12 @@ export function parseSpec (json: string): WorkloadSpec {
   const value: unknown = JSON.parse(json)
   if (!isRecord(value) || !isKind(value.kind) || !Array.isArray(value.inputs) ||
     !value.inputs.every((i): i is string => typeof i === 'string') ||
-    typeof value.outDir !== 'string' || typeof value.concurrency !== 'number' || value.concurrency < 1) {
+    typeof value.outDir !== 'string' || typeof value.concurrency !== 'number' || value.concurrency < 1 ||
+    (value.deid !== undefined && !isDeidSettings(value.deid))) {
     throw new TypeError(`not a workload spec: ${json.slice(0, 200)}`)
   }
-  return { kind: value.kind, inputs: value.inputs, outDir: value.outDir, concurrency: value.concurrency }
+  const spec = { kind: value.kind, inputs: value.inputs, outDir: value.outDir, concurrency: value.concurrency }
+  return isDeidSettings(value.deid) ? { ...spec, deid: value.deid } : spec
 }
 
 const RESULT_FIELDS = ['wallMs', 'cpuMs', 'peakRssBytes', 'maxRssBytes', 'files', 'bytesIn', 'bytesOut'] as const

@@ -7,17 +7,23 @@
  * - dicomgate-file: the codec's whole-file form, readFile then `transformBuffer` (parse to
  *   tokens, write back) then one vectored write: how small files are best handled;
  * - dcmjs: whole-file parse then whole-file write, the way dcmjs is used (PS3.10 file in an
- *   ArrayBuffer, DicomMessage.readFile, DicomDict.write).
+ *   ArrayBuffer, DicomMessage.readFile, DicomDict.write);
+ * - dcmjs-deid: the same with dcmjs's de-identifier (`anonymizer.cleanTags`) in between;
+ * - dicomgate-deid: the stream pipeline with dicomgate's de-identifying Transform in
+ *   between (dicomgate-deid.ts), profile loaded and keys derived before timing starts.
  *
  * Loaded in the workload child only, so that each tool's memory shows in its own process.
  */
 
 import { createReadStream, createWriteStream } from 'node:fs'
 import { open, readFile, writeFile } from 'node:fs/promises'
+import type { Duplex } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
-import type { createDicomTransform, transformBuffer } from '../../src/dicom/stream.js'
-import type { WorkloadKind } from './workload-spec.js'
+import type { transformBuffer } from '../../src/dicom/stream.js'
+import { dcmjsRewrite, loadDcmjs } from './dcmjs.js'
+import { loadDeidTransformFactory } from './dicomgate-deid.js'
+import type { WorkloadSpec } from './workload-spec.js'
 
 /** 1 MiB reads: the chunk size of the 3.2 GB/s stream-copy figure in FIELD-NOTES.md. */
 export const READ_CHUNK_BYTES = 1 << 20
@@ -28,7 +34,8 @@ async function streamCopy (input: string, output: string): Promise<void> {
   await pipeline(createReadStream(input, { highWaterMark: READ_CHUNK_BYTES }), createWriteStream(output))
 }
 
-function dicomgatePassThrough (create: typeof createDicomTransform): FileOperation {
+/** A stream copy with a Transform from `create` (one per file) in between. */
+function throughTransform (create: () => Duplex): FileOperation {
   return async (input, output) => {
     await pipeline(
       createReadStream(input, { highWaterMark: READ_CHUNK_BYTES }),
@@ -54,49 +61,33 @@ function dicomgateWholeFile (transform: typeof transformBuffer): FileOperation {
   }
 }
 
-/** The slice of dcmjs's untyped API the benchmark calls (dcmjs ships no type declarations). */
-interface DcmjsApi {
-  readonly data: {
-    readonly DicomMessage: {
-      readFile: (buffer: ArrayBuffer) => { write: () => ArrayBuffer }
-    }
-  }
-}
-
-function isDcmjsApi (value: unknown): value is DcmjsApi {
-  if (typeof value !== 'object' || value === null || !('data' in value)) return false
-  const data: unknown = value.data
-  if (typeof data !== 'object' || data === null || !('DicomMessage' in data)) return false
-  const message: unknown = data.DicomMessage
-  return typeof message === 'function' && 'readFile' in message && typeof message.readFile === 'function'
-}
-
-async function loadDcmjs (): Promise<DcmjsApi> {
-  // A variable specifier keeps tsc from looking for declarations dcmjs does not ship.
-  const specifier = 'dcmjs'
-  const module: unknown = await import(specifier)
-  if (!isDcmjsApi(module)) throw new Error('dcmjs does not expose data.DicomMessage.readFile')
-  return module
-}
-
-function dcmjsReadWrite (dcmjs: DcmjsApi): FileOperation {
-  return async (input, output) => {
-    const bytes = await readFile(input)
-    // readFile wants an ArrayBuffer of exactly the file: Buffer.slice of the pool would not do.
-    const arrayBuffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
-    const written = dcmjs.data.DicomMessage.readFile(arrayBuffer).write()
-    await writeFile(output, new Uint8Array(written))
-  }
-}
+/** The folder that holds src/: the transpiled copy's when this runs from it. */
+const SOURCE_ROOT = new URL('../../', import.meta.url)
 
 /** The operation of a workload, with whatever it imports loaded before timing starts. */
-export async function loadOperation (kind: Exclude<WorkloadKind, 'idle'>): Promise<FileOperation> {
-  switch (kind) {
+export async function loadOperation (spec: WorkloadSpec): Promise<FileOperation> {
+  switch (spec.kind) {
+    case 'idle': throw new Error('the idle workload has no operation')
     case 'stream-copy': return streamCopy
     // Imported here, not at the top, so that the baseline children do not load the codec.
-    case 'dicomgate': return dicomgatePassThrough((await import('../../src/dicom/stream.js')).createDicomTransform)
+    case 'dicomgate': {
+      const { createDicomTransform } = await import('../../src/dicom/stream.js')
+      return throughTransform(() => createDicomTransform())
+    }
     case 'file-copy': return fileCopy
     case 'dicomgate-file': return dicomgateWholeFile((await import('../../src/dicom/stream.js')).transformBuffer)
-    case 'dcmjs': return dcmjsReadWrite(await loadDcmjs())
+    case 'dcmjs': {
+      const dcmjs = await loadDcmjs()
+      return async (input, output) => { await dcmjsRewrite(dcmjs, input, output) }
+    }
+    case 'dcmjs-deid': {
+      const dcmjs = await loadDcmjs()
+      // cleanTags with its defaults: the list and replacements dcmjs users get.
+      return async (input, output) => { await dcmjsRewrite(dcmjs, input, output, (dataset) => { dcmjs.anonymizer.cleanTags(dataset) }) }
+    }
+    case 'dicomgate-deid': {
+      if (spec.deid === undefined) throw new Error('dicomgate-deid needs the deid settings (profile, secret file)')
+      return throughTransform(await loadDeidTransformFactory(SOURCE_ROOT, spec.deid.profile, spec.deid.secretFile))
+    }
   }
 }
