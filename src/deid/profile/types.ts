@@ -147,6 +147,12 @@ export interface CompiledProfile {
    * safe private attributes (E.3.10-1) under Retain Safe Private, and profile rules.
    */
   readonly privateRules: ReadonlyMap<string, CompiledRule>
+  /**
+   * Private blocks, key `privateBlockKey(creator, group)`, in which some element may stay
+   * (a privateRules entry whose operation is not `remove`): their private creator element
+   * (gggg,00xx) is kept, every other creator element removed (PS3.5 §7.8.1).
+   */
+  readonly keptPrivateBlocks: ReadonlySet<string>
   /** Profile VR rules, applied after tag rules and before the table. */
   readonly byVR: ReadonlyMap<VR, CompiledRule>
   /** Private attributes with no rule: remove (PS3.15 Table E.1-1, last row). */
@@ -176,6 +182,11 @@ export interface CompiledProfile {
 /** Key of `privateRules`: creator as stored (trailing spaces trimmed), odd group, low byte. */
 export function privateKey (creator: string, group: number, elementByte: number): string {
   return `${creator.trim()}\u0000${group}\u0000${elementByte & 0xff}`
+}
+
+/** Key of `keptPrivateBlocks`: creator as stored (trailing spaces trimmed), odd group. */
+export function privateBlockKey (creator: string, group: number): string {
+  return `${creator.trim()}\u0000${group}`
 }
 
 /** Key of `structuredContent`: coding scheme, code value, content item Value Type (PS3.3 §C.17.3). */
