@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
 import { UsageError, isDicomgateError } from '../errors.js'
 import { dumpCommand } from './dump.js'
+import { profileCommand } from './profile.js'
 
 export interface CliIO {
   readonly stdin: Readable
@@ -36,7 +37,7 @@ export const EXIT_USAGE = 2
 /** sysexits.h EX_SOFTWARE: a bug, not bad input. */
 export const EXIT_INTERNAL = 70
 
-const COMMANDS: readonly Command[] = [dumpCommand]
+const COMMANDS: readonly Command[] = [dumpCommand, profileCommand]
 
 function findCommand (name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name)
