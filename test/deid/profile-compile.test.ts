@@ -63,6 +63,7 @@ t.test('C is resolved by the column it came from', async (t) => {
   t.match(desc.byTag.get(0x00081030), { operation: 'clean-text', source: { column: 'cleanDescOpt' } }, 'Study Description')
   t.match(desc.byTag.get(0x00081084), { operation: 'keep', source: { code: 'C' } }, 'Admitting Diagnoses Code Sequence: a sequence is kept and its items cleaned')
   t.match(desc.byTag.get(0x0016002b), { operation: 'remove', source: { column: 'basicProfile' } }, 'Maker Note (OB) cannot be cleaned: removed')
+  t.match(desc.byTag.get(0x04000565), { operation: 'dummy', source: { column: 'basicProfile', code: 'D' }, note: /cleanDescOpt C does not apply to CS/ }, 'Reason for the Attribute Modification (CS, defined terms): the Basic Profile action')
 
   const chars = withOptions('retainPatientCharacteristics')
   t.match(chars.byTag.get(0x00102110), { operation: 'clean-text', source: { column: 'rtnPatCharsOpt' } }, 'Allergies')

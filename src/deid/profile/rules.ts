@@ -44,8 +44,11 @@ export const DEFAULT_PSEUDONYM_FORMAT = '{hash:16}'
 /** Maximum value length in characters (PS3.5 Table 6.2-1) of the VRs a pseudonym may take; PN per component group. */
 const TEXT_MAX_LENGTH: Readonly<Partial<Record<VR, number>>> = { AE: 16, CS: 16, SH: 16, LO: 64, PN: 64, ST: 1024, LT: 10240, UC: Infinity, UT: Infinity }
 const DATE_VRS: readonly VR[] = ['DA', 'DT', 'TM']
-/** The text a person typed, which Clean Descriptors cleans (CS included: coded, but free in practice). */
-export const CLEANABLE_VRS: readonly VR[] = ['SH', 'LO', 'ST', 'LT', 'UT', 'UC', 'PN', 'CS']
+/**
+ * The text a person typed, which Clean Descriptors cleans: the VRs whose values the engine
+ * can clean (src/deid/values.ts). CS is not among them: its values are defined terms.
+ */
+export const CLEANABLE_VRS: readonly VR[] = ['SH', 'LO', 'ST', 'LT', 'UT', 'UC', 'PN']
 
 const SELECTORS = ['keyword', 'tag', 'tagPattern', 'privateCreator', 'vr'] as const
 
