@@ -80,7 +80,7 @@ function parse (args: readonly string[]): DumpArgs | 'help' {
   return { path: positionals[0] as string, json: values.json, includeMeta: values['include-meta'] }
 }
 
-async function run (args: readonly string[], io: CliIO): Promise<void> {
+async function run (args: readonly string[], io: CliIO): Promise<undefined> {
   const options = parse(args)
   if (options === 'help') {
     io.stdout.write(HELP)

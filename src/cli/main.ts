@@ -12,6 +12,8 @@
 import { readFileSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
 import { UsageError, isDicomgateError } from '../errors.js'
+import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, printable } from './common.js'
+import { deidCommand } from './deid.js'
 import { dumpCommand } from './dump.js'
 import { profileCommand } from './profile.js'
 
@@ -27,17 +29,17 @@ export interface Command {
   readonly summary: string
   /** The full help text (`dicomgate help NAME`, `dicomgate NAME --help`). */
   readonly help: string
-  /** Runs the command; throws UsageError for a bad command line, DicomgateError for bad input. */
-  run (args: readonly string[], io: CliIO): Promise<void>
+  /**
+   * Runs the command; throws UsageError for a bad command line, DicomgateError for bad
+   * input. May resolve to an exit status (e.g. 1 when some of many inputs were rejected and
+   * the command has reported them itself).
+   */
+  run (args: readonly string[], io: CliIO): Promise<number | undefined>
 }
 
-export const EXIT_OK = 0
-export const EXIT_FAILURE = 1
-export const EXIT_USAGE = 2
-/** sysexits.h EX_SOFTWARE: a bug, not bad input. */
-export const EXIT_INTERNAL = 70
+export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERNAL, printable } from './common.js'
 
-const COMMANDS: readonly Command[] = [dumpCommand, profileCommand]
+const COMMANDS: readonly Command[] = [deidCommand, dumpCommand, profileCommand]
 
 function findCommand (name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name)
@@ -77,8 +79,7 @@ function processIO (): CliIO {
 /** Runs the command line `argv` (without node and the script); resolves to the exit status. */
 export async function main (argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   try {
-    await route(argv, io)
-    return EXIT_OK
+    return await route(argv, io) ?? EXIT_OK
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`dicomgate: ${err.code}: ${err.message}\nRun \`dicomgate --help\` for usage.\n`)
@@ -94,7 +95,7 @@ export async function main (argv: readonly string[], io: CliIO = processIO()): P
   }
 }
 
-async function route (argv: readonly string[], io: CliIO): Promise<void> {
+async function route (argv: readonly string[], io: CliIO): Promise<number | undefined> {
   const [first, ...rest] = argv
   switch (first) {
     case undefined:
@@ -121,14 +122,7 @@ async function route (argv: readonly string[], io: CliIO): Promise<void> {
       if (first.startsWith('-')) throw new UsageError(`unknown option ${printable(first)}`)
       const command = findCommand(first)
       if (command === undefined) throw new UsageError(`no command "${printable(first)}"`)
-      await command.run(rest, io)
+      return await command.run(rest, io)
     }
   }
-}
-
-/** An argument echoed in a message: short, and without control characters. */
-export function printable (arg: string): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  const clean = arg.replace(/[\u0000-\u001f\u007f]/g, '?')
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean
 }
