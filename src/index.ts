@@ -1,7 +1,7 @@
 /**
  * dicomgate as a library: the streaming DICOM codec and its helpers.
  *
- * The de-identification engine and the gateway will be exported from here too; everything
+ * The gateway will be exported from here too; everything
  * exported is part of the public API and follows semantic versioning.
  */
 
@@ -77,3 +77,31 @@ export {
   type DicomJsonOptions
 } from './dicom/json.js'
 export { DicomDumper, dumpTokens, type DumpOptions } from './dicom/dump.js'
+
+// ── de-identification (PS3.15 Annex E) ──────────────────────────────────────────────
+export {
+  createDeidTransform,
+  deidentifyBuffer,
+  deidentifyJson,
+  DeidStage,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_REWRITTEN_VALUE_BYTES,
+  IMPLEMENTATION_CLASS_UID,
+  IMPLEMENTATION_VERSION_NAME,
+  OPTIONS,
+  OPTION_SPECS,
+  type DeidOptions,
+  type DeidEngineOptions,
+  type DeidLimits,
+  type DeidJsonOptions,
+  type OptionName,
+  type CompiledProfile,
+  type CompiledRule,
+  type Operation,
+  type ProfileSource,
+  type RuleSource
+} from './deid/index.js'
+export { loadProfile, listProfiles, type LoadOptions, type ProfileSummary } from './deid/profile/load.js'
+export { ruleFor } from './deid/profile/lookup.js'
+export { deriveKeys, keyedUid, keyedPseudonym, patientDayOffset, DeidKeys } from './pseudonym/keys.js'
+export { loadSecret, loadOrCreateSecret, defaultSecretPath } from './pseudonym/secret.js'

@@ -1,4 +1,5 @@
 /** The package entry exports the codec, and its one-shot forms work through it. */
+import { Buffer } from 'node:buffer'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
@@ -13,4 +14,18 @@ t.test('the public entry', async (t) => {
   t.ok(dicomgate.writeTokens(dicomgate.readTokens(bytes)).equals(bytes), 'round trip through the entry')
   const json = dicomgate.toDicomJson(dicomgate.readTokens(bytes))
   t.same(json['00100010']?.Value, [{ Alphabetic: 'CompressedSamples^CT1' }], 'Patient Name through the JSON model')
+})
+
+t.test('the entry exports de-identification, and it works through it', async (t) => {
+  for (const name of ['createDeidTransform', 'deidentifyBuffer', 'deidentifyJson', 'loadProfile', 'listProfiles', 'deriveKeys', 'loadOrCreateSecret', 'ruleFor'] as const) {
+    t.type(dicomgate[name], 'function', `exports ${name}`)
+  }
+  const bytes = readFileSync(join(FIXTURES_DIR, 'pydicom/CT_small.dcm'))
+  const options = { profile: dicomgate.loadProfile('basic'), keys: dicomgate.deriveKeys(new Uint8Array(32).fill(1)) }
+  const out = Buffer.concat(dicomgate.deidentifyBuffer(bytes, options))
+  const json = dicomgate.toDicomJson(dicomgate.readTokens(out))
+  t.same(json['00100010'], { vr: 'PN' }, 'Patient Name emptied (Z)')
+  t.same(json['00120062']?.Value, ['YES'], 'Patient Identity Removed')
+  const fromJson = dicomgate.deidentifyJson(dicomgate.toDicomJson(dicomgate.readTokens(bytes)), options)
+  t.same(fromJson['0020000D'], json['0020000D'], 'the JSON form maps the Study Instance UID as the Part 10 form does')
 })
