@@ -113,3 +113,11 @@ t.test('passthrough', async (t) => {
   t.equal(p.mode, 'passthrough')
   t.equal(ruleFor(p, 0x00100010, 'PN').operation, 'keep')
 })
+
+t.test('profile.schema.json is a valid draft-07 JSON Schema (start-up skips this check for speed)', async (t) => {
+  const { Ajv } = await import('ajv')
+  const ajv = new Ajv()
+  const schema = JSON.parse(readFileSync(PROFILE_SCHEMA_PATH, 'utf8')) as object
+  t.equal(ajv.validateSchema(schema), true, JSON.stringify(ajv.errors))
+  t.doesNotThrow(() => ajv.compile(schema), 'compiles')
+})
