@@ -37,12 +37,13 @@ t.test('Basic Profile column without options', async (t) => {
   t.same(p.dateShift, DEFAULT_DATE_SHIFT)
 })
 
-t.test('K beats C among the enabled options', async (t) => {
+t.test('K beats C among the enabled options, except a date under Modified Dates', async (t) => {
   // Date of Last Calibration (0018,1200): basic X, rtnDevIdOpt K, rtnLongModifDatesOpt C.
   t.match(withOptions('retainLongitudinalModifiedDates').byTag.get(0x00181200), { operation: 'shift-date', source: { column: 'rtnLongModifDatesOpt', code: 'C' } })
   t.match(withOptions('retainDeviceIdentity').byTag.get(0x00181200), { operation: 'keep', source: { column: 'rtnDevIdOpt', code: 'K' } })
-  t.match(withOptions('retainLongitudinalModifiedDates', 'retainDeviceIdentity').byTag.get(0x00181200), { operation: 'keep', source: { column: 'rtnDevIdOpt', code: 'K' } }, 'both: K wins')
-  t.match(withOptions('retainDeviceIdentity', 'retainLongitudinalModifiedDates').byTag.get(0x00181200), { operation: 'keep' }, 'whatever the order')
+  // A true calibration date beside shifted study dates would undo the shift (E.3.6).
+  t.match(withOptions('retainLongitudinalModifiedDates', 'retainDeviceIdentity').byTag.get(0x00181200), { operation: 'shift-date', source: { column: 'rtnLongModifDatesOpt', code: 'C' } }, 'both: the date is shifted')
+  t.match(withOptions('retainDeviceIdentity', 'retainLongitudinalModifiedDates').byTag.get(0x00181200), { operation: 'shift-date' }, 'whatever the order')
   // Study Date: full dates K or modified dates C, exclusive options.
   t.match(withOptions('retainLongitudinalFullDates').byTag.get(0x00080020), { operation: 'keep', source: { column: 'rtnLongFullDatesOpt' } })
   // Allergies: rtnPatCharsOpt C and cleanDescOpt C: both clean.

@@ -151,9 +151,17 @@ function cleanByColumn (option: string, vr: string): Omit<Expected, 'why' | 'cod
   }
 }
 
-/** The action of a table row under the profile's options: K beats C, C by its column. */
+/**
+ * The action of a table row under the profile's options: K beats C, C by its column; but a
+ * date that Modified Dates shifts is shifted even when another option keeps it (a true date
+ * beside shifted ones would undo the shift, PS3.15 E.3.6).
+ */
 function fromTable (row: TableRow, vr: string, options: ReadonlySet<string>): Expected {
   const enabled = OPTION_ORDER.filter((o) => options.has(o) && row.options[o] !== undefined)
+  if (enabled.includes('retainLongitudinalModifiedDates') && row.options.retainLongitudinalModifiedDates === 'C') {
+    const shift = cleanByColumn('retainLongitudinalModifiedDates', vr)
+    if (shift !== undefined) return { ...shift, code: 'C', why: 'E.1-1 retainLongitudinalModifiedDates C (shift wins over K)' }
+  }
   const retain = enabled.find((o) => row.options[o] === 'K')
   if (retain !== undefined) return { effect: 'K', code: 'K', why: `E.1-1 ${retain} K` }
   const other = enabled.find((o) => row.options[o] !== 'C')

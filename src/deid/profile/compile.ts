@@ -62,14 +62,20 @@ export function profileLayers (profile: CompiledProfile): readonly ProfileLayer[
 const rule = (operation: Operation, source: CompiledRule['source'], extra: { format?: string, note?: string } = {}): CompiledRule =>
   Object.freeze({ operation, source: Object.freeze(source), ...extra })
 
-/** Among the enabled options that have an action for a row: K first, then any other code, C last; ties in OPTIONS order. */
+/**
+ * Among the enabled options that have an action for a row: K first, then any other code, C
+ * last; ties in OPTIONS order. One exception: under Retain Longitudinal Temporal Information
+ * with Modified Dates, a date that another option would keep (Date of Last Detector
+ * Calibration under Retain Device Identity) is shifted: a true date beside shifted ones
+ * would undo the shift (PS3.15 §E.3.6).
+ */
 function decide (basic: TableAction, actions: Readonly<Partial<Record<OptionName, TableAction>>>, options: ReadonlySet<OptionName>): { code: TableAction, option: OptionName | undefined } {
   let best: { code: TableAction, option: OptionName | undefined } = { code: basic, option: undefined }
   let bestRank = 3
   for (const option of OPTIONS) {
     const code = actions[option]
     if (code === undefined || !options.has(option)) continue
-    const rank = code === 'K' ? 0 : code === 'C' ? 2 : 1
+    const rank = option === 'retainLongitudinalModifiedDates' && code === 'C' ? -1 : code === 'K' ? 0 : code === 'C' ? 2 : 1
     if (rank < bestRank) {
       best = { code, option }
       bestRank = rank
