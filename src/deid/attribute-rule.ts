@@ -42,6 +42,9 @@ export function attributeRule (profile: CompiledProfile, tag: Tag, vr: VR, level
   }
   if (isOverlayTag(tag) && (tag & 0xffff) !== 0x3000 && !keepsOverlay(profile, tag)) return null
   const rule = ruleFor(profile, tag, vr)
+  // An even-group attribute that is not in the dictionary (e.g. in reserved group 0001) is
+  // no standard attribute: Table E.1-1 cannot have meant to keep it (fail closed).
+  if (rule.source.kind === 'default' && rule.operation === 'keep' && lookupTag(tag) === undefined) return null
   const override = level.overrides?.get(tag)
   if (override !== undefined && rule.operation !== 'remove' && rule.operation !== 'empty') {
     return { operation: override, source: rule.source }

@@ -32,6 +32,7 @@ import type { TokenStage } from '../dicom/stream.js'
 import { isStringVR, type VR } from '../dicom/vr.js'
 import { CONTEXT_TAGS, InstanceContext, isContextTag } from './context.js'
 import { attributeRule, creatorKey, effectiveVR, insideOverrides, sequenceOperation } from './attribute-rule.js'
+import { ConceptReader, CONCEPT_NAME_CODE_SEQUENCE, contentItemOverrides } from './content-items.js'
 import { fileMetaTokens, markerTokens } from './markers.js'
 import { ruleFor } from './profile/lookup.js'
 import type { CompiledProfile, CompiledRule, Operation } from './profile/types.js'
@@ -73,6 +74,18 @@ interface Level {
 /** A sequence being written: what its items inherit. */
 interface SequenceLevel {
   readonly overrides: ReadonlyMap<Tag, Operation> | null
+  /** Its items are content items (Clean Structured Content, content-items.ts). */
+  readonly structured: boolean
+}
+
+/** A content item held until its concept name is known (content-items.ts). */
+interface HeldItem {
+  readonly tokens: Token[]
+  readonly reader: ConceptReader
+  /** Sequence depth inside the item; 1 inside its Concept Name Code Sequence. */
+  depth: number
+  inConceptName: boolean
+  bytes: number
 }
 
 type Pending = { readonly tag: Tag, readonly vr: VR, readonly chunks: Uint8Array[], length: number, readonly reparse: boolean }
@@ -101,6 +114,11 @@ export class DeidStage implements TokenStage {
   #skipValue = false
   #passValue = false
   #pending: Pending | null = null
+  #heldItem: HeldItem | null = null
+  /** The overrides the next item-start gets: a content item replayed after its decision. */
+  #itemOverrides: ReadonlyMap<Tag, Operation> | null = null
+  /** > 0 while skipping a removed content item: item nesting depth. */
+  #skipItem = 0
 
   constructor (next: TokenSink, options: DeidEngineOptions) {
     this.#next = next
@@ -214,6 +232,15 @@ export class DeidStage implements TokenStage {
   // ── processing ───────────────────────────────────────────────────────────────────
 
   #process (token: Token): void {
+    if (this.#heldItem !== null) {
+      this.#holdItemToken(this.#heldItem, token)
+      return
+    }
+    if (this.#skipItem > 0) {
+      if (token.type === 'item-start') this.#skipItem++
+      else if (token.type === 'item-end') this.#skipItem--
+      return
+    }
     if (this.#skip > 0) {
       this.#skipToken(token)
       return
@@ -249,8 +276,16 @@ export class DeidStage implements TokenStage {
         return
       case 'item-start': {
         const sequence = this.#sequences[this.#sequences.length - 1]
+        let overrides = sequence?.overrides ?? null
+        if (this.#itemOverrides !== null) {
+          overrides = this.#itemOverrides
+          this.#itemOverrides = null
+        } else if (sequence?.structured === true) {
+          this.#heldItem = { tokens: [token], reader: new ConceptReader(), depth: 0, inConceptName: false, bytes: 0 }
+          return
+        }
         const parent = this.#level()
-        this.#levels.push({ charset: parent.charset, creators: null, overrides: sequence?.overrides ?? null, top: false })
+        this.#levels.push({ charset: parent.charset, creators: null, overrides, top: false })
         this.#next.token({ type: 'item-start', length: UNDEFINED_LENGTH })
         return
       }
@@ -288,8 +323,10 @@ export class DeidStage implements TokenStage {
 
   #beginDataset (token: DatasetToken): void {
     this.#dataset = token
-    const sopClass = this.#metaSopClass ?? this.#ctx.top(CONTEXT_TAGS.SOPClassUID)
-    const sopInstance = this.#metaSopInstance ?? this.#ctx.top(SOP_INSTANCE_UID)
+    // The dataset's own values, read in the head, decide (PS3.10 §7.1: the meta repeats
+    // them); the source's meta is the fallback (a DICOMDIR has no SOP Instance UID).
+    const sopClass = nonEmpty(this.#ctx.top(CONTEXT_TAGS.SOPClassUID)) ?? this.#metaSopClass
+    const sopInstance = nonEmpty(this.#ctx.top(SOP_INSTANCE_UID)) ?? this.#metaSopInstance
     // The Media Storage SOP Instance UID maps as the SOP Instance UID does (PS3.10 §7.1).
     const instanceRule = ruleFor(this.#profile, SOP_INSTANCE_UID, 'UI')
     const mapped = sopInstance === undefined
@@ -416,7 +453,68 @@ export class DeidStage implements TokenStage {
       this.#skip = 1
       return
     }
-    this.#sequences.push({ overrides: insideOverrides((rule as CompiledRule).operation, level.overrides) })
+    const operation = (rule as CompiledRule).operation
+    this.#sequences.push({ overrides: insideOverrides(operation, level.overrides), structured: operation === 'clean-structured' })
+  }
+
+  // ── content items (Clean Structured Content) ─────────────────────────────────────
+
+  /**
+   * Holds a content item's tokens until its concept name is known: up to its first
+   * attribute after Concept Name Code Sequence (0040,A043), or its end. Only Referenced SOP
+   * Sequence, Relationship Type and Value Type come before it: a few hundred bytes.
+   */
+  #holdItemToken (held: HeldItem, token: Token): void {
+    if (held.depth === 0 && (token.type === 'item-end' || ('tag' in token && token.tag > CONCEPT_NAME_CODE_SEQUENCE))) {
+      this.#decideItem(held, token)
+      return
+    }
+    switch (token.type) {
+      case 'sequence-start':
+        if (held.depth === 0 && token.tag === CONCEPT_NAME_CODE_SEQUENCE) held.inConceptName = true
+        held.depth++
+        break
+      case 'sequence-end':
+        held.depth--
+        if (held.depth === 0) held.inConceptName = false
+        break
+      case 'element': {
+        const inConceptName = held.inConceptName && held.depth === 1
+        if ((held.depth === 0 || inConceptName) && isStringVR(token.vr)) {
+          held.reader.read(token.tag, decodeValues(DEFAULT_CHARSET, token.value, token.vr)[0] ?? '', inConceptName)
+        }
+        held.tokens.push({ ...token, value: Uint8Array.prototype.slice.call(token.value) })
+        this.#countItem(held, token.value.length)
+        return
+      }
+      case 'value-chunk':
+        held.tokens.push({ type: 'value-chunk', bytes: Uint8Array.prototype.slice.call(token.bytes) })
+        this.#countItem(held, token.bytes.length)
+        return
+      default:
+        break
+    }
+    held.tokens.push(token)
+  }
+
+  #countItem (held: HeldItem, bytes: number): void {
+    held.bytes += bytes
+    if (held.bytes > this.#limits.maxHeaderBytes) {
+      throw new DicomgateError('DG_DEID_HEADER_TOO_LARGE', `a content item holds more than ${this.#limits.maxHeaderBytes} bytes before its concept name`)
+    }
+  }
+
+  #decideItem (held: HeldItem, next: Token): void {
+    this.#heldItem = null
+    const rule = held.reader.rule(this.#profile)
+    if (rule?.operation === 'remove') {
+      // X: the whole content item goes, with the content items it contains.
+      if (next.type !== 'item-end') this.#skipItem = 1
+      return
+    }
+    this.#itemOverrides = contentItemOverrides(rule)
+    for (const t of held.tokens) this.#process(t)
+    this.#process(next)
   }
 
   #encapsulatedStart (token: Token & { type: 'encapsulated-start' }): void {
@@ -442,6 +540,10 @@ export class DeidStage implements TokenStage {
       for (const t of marker.tokens) this.#next.token(t)
     }
   }
+}
+
+function nonEmpty (value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value
 }
 
 function hex (n: number): string {

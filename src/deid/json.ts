@@ -15,6 +15,7 @@ import type { DicomJsonAttribute, DicomJsonDataset, DicomJsonPersonName, DicomJs
 import { isPrivateCreatorTag, type Tag } from '../dicom/tags.js'
 import { isStringVR, type VR } from '../dicom/vr.js'
 import { attributeRule, creatorKey, effectiveVR, insideOverrides, sequenceOperation, type LevelScope } from './attribute-rule.js'
+import { CONCEPT_NAME_CODE_SEQUENCE, ConceptReader, contentItemOverrides, VALUE_TYPE } from './content-items.js'
 import { CONTEXT_TAGS, InstanceContext, isContextTag } from './context.js'
 import { markerTokens } from './markers.js'
 import type { CompiledProfile, CompiledRule, Operation } from './profile/types.js'
@@ -97,8 +98,18 @@ function sequence (attr: DicomJsonAttribute, rule: CompiledRule, level: LevelSco
   if (op === 'remove') return undefined
   if (op === 'empty' || attr.Value === undefined) return { vr: attr.vr }
   const overrides = insideOverrides(rule.operation, level.overrides)
-  const items = attr.Value.filter(isDataset).map((item, i) =>
-    walk(item, { top: false, creators: creatorsOf(item), overrides }, ctx, options, `${path}/${i}/`))
+  const structured = rule.operation === 'clean-structured'
+  const items: DicomJsonDataset[] = []
+  attr.Value.filter(isDataset).forEach((item, i) => {
+    let itemOverrides = overrides
+    if (structured) {
+      // A content item (content-items.ts): Table E.3.4-1 by its concept name and value type.
+      const itemRule = conceptOf(item).rule(options.profile)
+      if (itemRule?.operation === 'remove') return
+      itemOverrides = contentItemOverrides(itemRule)
+    }
+    items.push(walk(item, { top: false, creators: creatorsOf(item), overrides: itemOverrides }, ctx, options, `${path}/${i}/`))
+  })
   return { vr: attr.vr, Value: items }
 }
 
@@ -173,6 +184,24 @@ function isDataset (v: DicomJsonValue): v is DicomJsonDataset {
   return typeof v === 'object' && v !== null && !isPersonName(v)
 }
 
+function conceptOf (item: DicomJsonDataset): ConceptReader {
+  const reader = new ConceptReader()
+  const first = (attr: DicomJsonAttribute | undefined): string => {
+    const v = attr?.Value?.[0]
+    return typeof v === 'string' ? v : ''
+  }
+  reader.read(VALUE_TYPE, first(item[tagKeyOf(VALUE_TYPE)]), false)
+  const concept = item[tagKeyOf(CONCEPT_NAME_CODE_SEQUENCE)]?.Value?.[0]
+  if (concept !== undefined && isDataset(concept)) {
+    for (const [key, attr] of Object.entries(concept)) reader.read(Number.parseInt(key, 16), first(attr), true)
+  }
+  return reader
+}
+
+function tagKeyOf (tag: Tag): string {
+  return tag.toString(16).toUpperCase().padStart(8, '0')
+}
+
 function creatorsOf (dataset: DicomJsonDataset): ReadonlyMap<number, string> | null {
   let creators: Map<number, string> | null = null
   for (const [key, attr] of Object.entries(dataset)) {
@@ -189,7 +218,7 @@ function creatorsOf (dataset: DicomJsonDataset): ReadonlyMap<number, string> | n
 /** The same markers as the Part 10 form (markers.ts), in the JSON model. */
 function addMarkers (out: DicomJsonDataset, profile: CompiledProfile): void {
   for (const marker of markerTokens(profile)) {
-    out[marker.tag.toString(16).toUpperCase().padStart(8, '0')] = tokensToJson(marker.tokens)
+    out[tagKeyOf(marker.tag)] = tokensToJson(marker.tokens)
   }
 }
 
@@ -204,7 +233,7 @@ function tokensToJson (tokens: readonly Token[]): DicomJsonAttribute {
     if (t.type === 'item-start') item = {}
     else if (t.type === 'item-end' && item !== null) items.push(item)
     else if (t.type === 'element' && item !== null) {
-      item[t.tag.toString(16).toUpperCase().padStart(8, '0')] = { vr: t.vr, Value: [Buffer.from(t.value).toString('latin1').trimEnd()] }
+      item[tagKeyOf(t.tag)] = { vr: t.vr, Value: [Buffer.from(t.value).toString('latin1').trimEnd()] }
     }
   }
   return { vr: 'SQ', Value: items }

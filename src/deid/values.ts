@@ -59,9 +59,9 @@ export function applyToValues (rule: CompiledRule, operation: Operation, vr: VR,
   switch (operation) {
     case 'remove': return REMOVE
     case 'empty': return EMPTY
-    case 'dummy': return vr === 'UI' ? mapValues(values, (v) => keyedUid(ctx.keys, v)) : DUMMY
+    case 'dummy': return vr === 'UI' ? mapValues(values, (v) => replaceUid(ctx, v)) : DUMMY
     case 'keep': return vr === 'AS' ? mapChecked(values, capAge) : KEEP
-    case 'uid': return vr === 'UI' ? mapValues(values, (v) => keyedUid(ctx.keys, v)) : DUMMY
+    case 'uid': return vr === 'UI' ? mapValues(values, (v) => replaceUid(ctx, v)) : DUMMY
     case 'pseudonym': {
       if (!TEXT_VRS.has(vr) && vr !== 'AE' && vr !== 'CS') return DUMMY
       const format = rule.format ?? '{hash:16}'
@@ -98,6 +98,16 @@ function resolveAndApply (rule: CompiledRule, operation: Operation, vr: VR, valu
   const resolved = resolveCompound(operation, isEmpty)
   if (resolved === operation) return REMOVE // unreachable: every compound resolves
   return applyToValues(rule, resolved, vr, values, ctx, tag)
+}
+
+/**
+ * UIDs defined by the standard itself (PS3.6 Annex A: the 1.2.840.10008 root, e.g. the
+ * well-known Hot Iron palette instance) identify no patient and must stay resolvable.
+ */
+const STANDARD_UID_ROOT = '1.2.840.10008.'
+
+function replaceUid (ctx: InstanceContext, uid: string): string {
+  return uid.startsWith(STANDARD_UID_ROOT) ? uid : keyedUid(ctx.keys, uid)
 }
 
 function mapValues (values: readonly string[], f: (value: string) => string): ValueOutcome {
