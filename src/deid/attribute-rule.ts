@@ -23,6 +23,15 @@ const UNFORMATTED_TEXT_VALUE = makeTag(0x0070, 0x0006)
 const INSIDE_DUMMY: ReadonlyMap<Tag, Operation> = new Map([[TEXT_VALUE, 'dummy'], [UNFORMATTED_TEXT_VALUE, 'dummy']])
 const INSIDE_CLEAN: ReadonlyMap<Tag, Operation> = new Map([[TEXT_VALUE, 'clean-text'], [UNFORMATTED_TEXT_VALUE, 'clean-text']])
 
+/**
+ * What a sequence replaced by a dummy (D and the compounds that resolve to it) or cleaned (C)
+ * does to the attributes inside it that no row names: Table E.1-1 lists the identifying
+ * attributes, but inside such a sequence the codes and texts (Code Meaning of an
+ * Institution Code Sequence, of an Admitting Diagnoses Code Sequence) are its value.
+ * `dummy`: free text, names and dates in no row are replaced; `clean`: free text is cleaned.
+ */
+export type InsideMode = 'none' | 'dummy' | 'clean'
+
 /** What a dataset level (the top level or an item) contributes to the rules inside it. */
 export interface LevelScope {
   readonly top: boolean
@@ -30,7 +39,11 @@ export interface LevelScope {
   readonly creators: ReadonlyMap<number, string> | null
   /** Operations that replace the profile's inside the enclosing sequence. */
   readonly overrides: ReadonlyMap<Tag, Operation> | null
+  readonly mode: InsideMode
 }
+
+const DUMMY_INSIDE_VRS: ReadonlySet<string> = new Set(['SH', 'LO', 'ST', 'LT', 'UT', 'UC', 'PN', 'DA', 'DT', 'TM', 'AE', 'UR'])
+const CLEAN_INSIDE_VRS: ReadonlySet<string> = new Set(['SH', 'LO', 'ST', 'LT', 'UT', 'UC', 'PN'])
 
 /** The rule for an attribute of `level`, or null when it is dropped outright. */
 export function attributeRule (profile: CompiledProfile, tag: Tag, vr: VR, level: LevelScope): CompiledRule | null {
@@ -44,7 +57,11 @@ export function attributeRule (profile: CompiledProfile, tag: Tag, vr: VR, level
   const rule = ruleFor(profile, tag, vr)
   // An even-group attribute that is not in the dictionary (e.g. in reserved group 0001) is
   // no standard attribute: Table E.1-1 cannot have meant to keep it (fail closed).
-  if (rule.source.kind === 'default' && rule.operation === 'keep' && lookupTag(tag) === undefined) return null
+  if (rule.source.kind === 'default' && rule.operation === 'keep') {
+    if (lookupTag(tag) === undefined) return null
+    if (level.mode === 'dummy' && DUMMY_INSIDE_VRS.has(vr)) return { operation: 'dummy', source: rule.source }
+    if (level.mode === 'clean' && CLEAN_INSIDE_VRS.has(vr)) return { operation: 'clean-text', source: rule.source }
+  }
   const override = level.overrides?.get(tag)
   if (override !== undefined && rule.operation !== 'remove' && rule.operation !== 'empty') {
     return { operation: override, source: rule.source }
@@ -57,6 +74,18 @@ export function insideOverrides (sequenceOperation: Operation, outer: ReadonlyMa
   if (sequenceOperation === 'dummy') return INSIDE_DUMMY
   if (sequenceOperation.startsWith('clean-')) return INSIDE_CLEAN
   return outer
+}
+
+/** The mode the items of a kept sequence get under its rule (see InsideMode); the stricter wins. */
+export function insideMode (rule: CompiledRule, outer: InsideMode): InsideMode {
+  switch (rule.operation) {
+    case 'dummy': case 'remove-or-dummy': case 'empty-or-dummy': case 'remove-empty-or-dummy':
+      return 'dummy'
+    default:
+      if (outer === 'dummy') return outer
+      if (rule.operation.startsWith('clean-') || (rule.source.kind === 'table' && rule.source.code === 'C')) return 'clean'
+      return outer
+  }
 }
 
 /** What a sequence's operation means for the sequence itself (Table E.1-1a). */

@@ -31,7 +31,7 @@ import type { DatasetToken, ElementToken, Token, TokenSink } from '../dicom/toke
 import type { TokenStage } from '../dicom/stream.js'
 import { isStringVR, type VR } from '../dicom/vr.js'
 import { CONTEXT_TAGS, InstanceContext, isContextTag } from './context.js'
-import { attributeRule, creatorKey, effectiveVR, insideOverrides, sequenceOperation } from './attribute-rule.js'
+import { attributeRule, creatorKey, effectiveVR, insideMode, insideOverrides, sequenceOperation, type InsideMode } from './attribute-rule.js'
 import { ConceptReader, CONCEPT_NAME_CODE_SEQUENCE, contentItemOverrides } from './content-items.js'
 import { fileMetaTokens, markerTokens } from './markers.js'
 import { ruleFor } from './profile/lookup.js'
@@ -68,12 +68,14 @@ interface Level {
   /** Private creators of this level: key (group << 8) | block (PS3.5 §7.8.1). */
   creators: Map<number, string> | null
   readonly overrides: ReadonlyMap<Tag, Operation> | null
+  readonly mode: InsideMode
   readonly top: boolean
 }
 
 /** A sequence being written: what its items inherit. */
 interface SequenceLevel {
   readonly overrides: ReadonlyMap<Tag, Operation> | null
+  readonly mode: InsideMode
   /** Its items are content items (Clean Structured Content, content-items.ts). */
   readonly structured: boolean
 }
@@ -285,7 +287,7 @@ export class DeidStage implements TokenStage {
           return
         }
         const parent = this.#level()
-        this.#levels.push({ charset: parent.charset, creators: null, overrides, top: false })
+        this.#levels.push({ charset: parent.charset, creators: null, overrides, mode: sequence?.mode ?? 'none', top: false })
         this.#next.token({ type: 'item-start', length: UNDEFINED_LENGTH })
         return
       }
@@ -335,7 +337,7 @@ export class DeidStage implements TokenStage {
     const instanceUID = mapped === undefined ? undefined : mapped.kind === 'replace' ? mapped.values[0] : mapped.kind === 'keep' ? sopInstance : undefined
     for (const t of fileMetaTokens({ sopClassUID: sopClass, sopInstanceUID: instanceUID, transferSyntax: token.transferSyntax })) this.#next.token(t)
     this.#next.token(token)
-    this.#levels.push({ charset: DEFAULT_CHARSET, creators: null, overrides: null, top: true })
+    this.#levels.push({ charset: DEFAULT_CHARSET, creators: null, overrides: null, mode: 'none', top: true })
   }
 
   #ruleFor (tag: Tag, vr: VR, level: Level): CompiledRule | null {
@@ -384,7 +386,22 @@ export class DeidStage implements TokenStage {
       case 'keep': this.#next.token(token); return
       case 'empty': this.#emit(tag, token.vr, new Uint8Array(0)); return
       case 'dummy': this.#emit(tag, token.vr, encodeValues(DEFAULT_CHARSET, [dummyText(vr) ?? ''], vr)); return
-      case 'replace': this.#emit(tag, token.vr, encodeValues(level.charset, outcome.values, vr))
+      case 'replace': this.#emit(tag, token.vr, this.#encodeOrDummy(level.charset, outcome.values, vr))
+    }
+  }
+
+  /**
+   * Rewritten text in the level's character set. Text the set's encoder cannot write (the
+   * codec writes no ISO 2022 escape sequences yet, so cleaned Japanese text under
+   * ISO 2022 IR 87 cannot be written back) becomes the dummy value: the original is never
+   * written, and the instance is not lost for one descriptor.
+   */
+  #encodeOrDummy (charset: TextCodec, values: readonly string[], vr: VR): Uint8Array {
+    try {
+      return encodeValues(charset, values, vr)
+    } catch (err) {
+      if (!(err instanceof DicomgateError) || err.code !== 'DG_DICOM_UNENCODABLE_TEXT') throw err
+      return encodeValues(DEFAULT_CHARSET, [dummyText(vr) ?? ''], vr)
     }
   }
 
@@ -454,7 +471,11 @@ export class DeidStage implements TokenStage {
       return
     }
     const operation = (rule as CompiledRule).operation
-    this.#sequences.push({ overrides: insideOverrides(operation, level.overrides), structured: operation === 'clean-structured' })
+    this.#sequences.push({
+      overrides: insideOverrides(operation, level.overrides),
+      mode: insideMode(rule as CompiledRule, level.mode),
+      structured: operation === 'clean-structured'
+    })
   }
 
   // ── content items (Clean Structured Content) ─────────────────────────────────────

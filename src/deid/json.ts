@@ -14,7 +14,7 @@ import { DicomgateError } from '../errors.js'
 import type { DicomJsonAttribute, DicomJsonDataset, DicomJsonPersonName, DicomJsonValue } from '../dicom/json.js'
 import { isPrivateCreatorTag, type Tag } from '../dicom/tags.js'
 import { isStringVR, type VR } from '../dicom/vr.js'
-import { attributeRule, creatorKey, effectiveVR, insideOverrides, sequenceOperation, type LevelScope } from './attribute-rule.js'
+import { attributeRule, creatorKey, effectiveVR, insideMode, insideOverrides, sequenceOperation, type LevelScope } from './attribute-rule.js'
 import { CONCEPT_NAME_CODE_SEQUENCE, ConceptReader, contentItemOverrides, VALUE_TYPE } from './content-items.js'
 import { CONTEXT_TAGS, InstanceContext, isContextTag } from './context.js'
 import { markerTokens } from './markers.js'
@@ -45,7 +45,7 @@ export function deidentifyJson (dataset: DicomJsonDataset, options: DeidJsonOpti
   const ctx = new InstanceContext(profile, options.keys)
   readContext(dataset, ctx, true)
   checkReject(profile, ctx)
-  const out = walk(dataset, { top: true, creators: creatorsOf(dataset), overrides: null }, ctx, options, '')
+  const out = walk(dataset, { top: true, creators: creatorsOf(dataset), overrides: null, mode: 'none' }, ctx, options, '')
   if (options.markers !== false) addMarkers(out, profile)
   return sortKeys(out)
 }
@@ -98,6 +98,7 @@ function sequence (attr: DicomJsonAttribute, rule: CompiledRule, level: LevelSco
   if (op === 'remove') return undefined
   if (op === 'empty' || attr.Value === undefined) return { vr: attr.vr }
   const overrides = insideOverrides(rule.operation, level.overrides)
+  const mode = insideMode(rule, level.mode)
   const structured = rule.operation === 'clean-structured'
   const items: DicomJsonDataset[] = []
   attr.Value.filter(isDataset).forEach((item, i) => {
@@ -108,7 +109,7 @@ function sequence (attr: DicomJsonAttribute, rule: CompiledRule, level: LevelSco
       if (itemRule?.operation === 'remove') return
       itemOverrides = contentItemOverrides(itemRule)
     }
-    items.push(walk(item, { top: false, creators: creatorsOf(item), overrides: itemOverrides }, ctx, options, `${path}/${i}/`))
+    items.push(walk(item, { top: false, creators: creatorsOf(item), overrides: itemOverrides, mode }, ctx, options, `${path}/${i}/`))
   })
   return { vr: attr.vr, Value: items }
 }
