@@ -7,9 +7,10 @@
  * ones stream, so memory stays bounded whatever their size.
  */
 
+import type { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { mkdir, open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { DicomgateError, isDicomgateError } from '../errors.js'
@@ -31,11 +32,17 @@ export async function runJob (job: Job, options: DeidOptions): Promise<JobResult
   let bytesIn = 0
   const partial = `${job.output}.partial-${randomBytes(6).toString('hex')}`
   try {
-    bytesIn = (await stat(job.input)).size
-    await mkdir(dirname(job.output), { recursive: true })
-    const bytesOut = bytesIn <= WHOLE_FILE_MAX_BYTES
-      ? await whole(job.input, partial, options)
-      : await streamed(job.input, partial, options)
+    await ensureDir(dirname(job.output))
+    const input = await open(job.input, 'r')
+    let bytesOut: number
+    try {
+      bytesIn = (await input.stat()).size
+      bytesOut = bytesIn <= WHOLE_FILE_MAX_BYTES
+        ? await whole(await input.readFile(), partial, options)
+        : await streamed(job.input, partial, options)
+    } finally {
+      await input.close()
+    }
     await rename(partial, job.output)
     return { ok: true, bytesIn, bytesOut }
   } catch (err) {
@@ -45,8 +52,17 @@ export async function runJob (job: Job, options: DeidOptions): Promise<JobResult
   }
 }
 
-async function whole (input: string, output: string, options: DeidOptions): Promise<number> {
-  const chunks = deidentifyBuffer(await readFile(input), options)
+/** Output folders made so far by this thread: one mkdir per folder, not per file. */
+const madeDirs = new Set<string>()
+
+async function ensureDir (dir: string): Promise<void> {
+  if (madeDirs.has(dir)) return
+  await mkdir(dir, { recursive: true })
+  madeDirs.add(dir)
+}
+
+async function whole (bytes: Buffer, output: string, options: DeidOptions): Promise<number> {
+  const chunks = deidentifyBuffer(bytes, options)
   const handle = await open(output, 'wx', 0o644)
   try {
     let written = 0

@@ -24,8 +24,8 @@ export interface WorkerData {
   readonly secret: Uint8Array
 }
 
-/** Jobs each worker has in flight: one being computed while the next one's file is read. */
-const IN_FLIGHT_PER_WORKER = 2
+/** Jobs each worker has in flight: one being computed while the next ones are read and written. */
+const IN_FLIGHT_PER_WORKER = 4
 
 export function defaultThreads (): number {
   return availableParallelism()
