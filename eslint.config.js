@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tap/', '.scratch/', 'bench/.data/', 'src/dicom/dictionary.generated.ts'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.tap/', '.scratch/', 'bench/.data/', 'src/dicom/dictionary.generated.ts', 'src/deid/profile/schema-validator.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

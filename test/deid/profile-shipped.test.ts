@@ -121,3 +121,8 @@ t.test('profile.schema.json is a valid draft-07 JSON Schema (start-up skips this
   t.equal(ajv.validateSchema(schema), true, JSON.stringify(ajv.errors))
   t.doesNotThrow(() => ajv.compile(schema), 'compiles')
 })
+
+t.test('the generated schema validator is current (npm run generate)', async (t) => {
+  const { renderValidator, VALIDATOR_FILE } = await import('../../scripts/generate-profile-validator.js')
+  t.equal(readFileSync(VALIDATOR_FILE, 'utf8'), renderValidator(), 'schema-validator.generated.ts matches profiles/profile.schema.json')
+})

@@ -4,28 +4,21 @@
  * into a message that names the file, the JSON path and what to do. The compiler then checks
  * what a schema cannot: that keywords, SOP classes and formats exist and fit.
  */
-import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import type { ErrorObject, ValidateFunction } from 'ajv'
 import { didYouMean, invalid, pathOf, quote } from './messages.js'
+import { validate as generatedValidator } from './schema-validator.generated.js'
 import type { ProfileSource } from './types.js'
 
 /** profiles/profile.schema.json, from src/deid/profile/ and from dist/deid/profile/ alike. */
 export const PROFILE_SCHEMA_PATH: string = fileURLToPath(new URL('../../../profiles/profile.schema.json', import.meta.url))
 
-let validator: ValidateFunction<ProfileSource> | undefined
-
-function compiledSchema (): ValidateFunction<ProfileSource> {
-  if (validator === undefined) {
-    const schema: unknown = JSON.parse(readFileSync(PROFILE_SCHEMA_PATH, 'utf8'))
-    if (typeof schema !== 'object' || schema === null) throw new Error(`${PROFILE_SCHEMA_PATH} is not a JSON Schema`)
-    // verbose: errors carry the schema and data they are about, for the messages below.
-    // validateSchema: false: checking our own schema against the draft-07 meta-schema took
-    // ~170 ms of every start-up (Ajv compiles the meta-schema first); a test does it instead.
-    validator = new Ajv({ allErrors: true, verbose: true, validateSchema: false }).compile<ProfileSource>(schema)
-  }
-  return validator
-}
+/**
+ * The schema's validator, generated as code by scripts/generate-profile-validator.ts (Ajv
+ * standalone, allErrors and verbose: errors carry the schema and data they are about, for
+ * the messages below): start-up neither loads Ajv nor compiles the schema.
+ */
+const compiledSchema = (): ValidateFunction<ProfileSource> => generatedValidator as ValidateFunction<ProfileSource>
 
 /** The selectors of a rule, as messages list them. */
 const SELECTORS = 'keyword, tag, tagPattern, privateCreator (with group and element) or vr'
