@@ -14,10 +14,11 @@
  * `renderDictionaryModule` is exported so that test/dicom/dictionary.test.ts can check that
  * the checked-in file is current.
  */
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { isVR } from '../src/dicom/vr.js'
+import { isMain } from './lib/is-main.js'
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const REFERENCE_DIR = resolve(process.env.DICOMGATE_REFERENCE ?? join(REPO_ROOT, '..', 'shared', 'reference'))
@@ -191,17 +192,7 @@ export function readReference (dir: string = REFERENCE_DIR): unknown {
   return JSON.parse(readFileSync(join(dir, SOURCE_FILE), 'utf8'))
 }
 
-function isMain (): boolean {
-  const script = process.argv[1]
-  if (script === undefined) return false
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href
-  } catch {
-    return false
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   const text = renderDictionaryModule(readReference())
   writeFileSync(OUTPUT_PATH, text)
   process.stdout.write(`wrote ${OUTPUT_PATH} (${text.length} characters)\n`)

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Ajv } from 'ajv'
 import standalone from 'ajv/dist/standalone/index.js'
+import { isMain } from './lib/is-main.js'
 
 const ROOT = new URL('../', import.meta.url)
 export const SCHEMA_FILE = fileURLToPath(new URL('profiles/profile.schema.json', ROOT))
@@ -38,7 +39,7 @@ export function renderValidator (): string {
   ].join('\n')
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   writeFileSync(VALIDATOR_FILE, renderValidator())
   console.log(`wrote ${VALIDATOR_FILE}`)
 }

@@ -21,14 +21,15 @@
  * `renderProfileData` is exported so that test/deid/profile-generate.test.ts can check that
  * the checked-in files are current.
  */
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { lookupTag } from '../src/dicom/dictionary.js'
 import { parseTag } from '../src/dicom/tags.js'
 import { isVR } from '../src/dicom/vr.js'
 import { BASIC_PROFILE_CODE, OPTIONS, OPTION_SPECS, type OptionName } from '../src/deid/options.js'
 import { STANDARD_FILES, TABLE_ACTIONS, isTableAction, parseTagPattern } from '../src/deid/profile/standard.js'
+import { isMain } from './lib/is-main.js'
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const REFERENCE_DIR = resolve(process.env.DICOMGATE_REFERENCE ?? join(REPO_ROOT, '..', 'shared', 'reference'))
@@ -350,17 +351,7 @@ export function readReference (dir: string = REFERENCE_DIR): Reference {
   }
 }
 
-function isMain (): boolean {
-  const script = process.argv[1]
-  if (script === undefined) return false
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href
-  } catch {
-    return false
-  }
-}
-
-if (isMain()) {
+if (isMain(import.meta.url)) {
   mkdirSync(OUTPUT_DIR, { recursive: true })
   for (const [name, text] of renderProfileData(readReference())) {
     writeFileSync(join(OUTPUT_DIR, name), text)

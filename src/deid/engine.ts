@@ -33,7 +33,7 @@ import { isStringVR, type VR } from '../dicom/vr.js'
 import { CONTEXT_TAGS, InstanceContext, isContextTag } from './context.js'
 import { attributeRule, creatorKey, effectiveVR, insideMode, insideOverrides, sequenceOperation, type InsideMode } from './attribute-rule.js'
 import { ConceptReader, CONCEPT_NAME_CODE_SEQUENCE, contentItemOverrides } from './content-items.js'
-import { fileMetaTokens, markerTokens } from './markers.js'
+import { fileMetaTokens, markerTokens, type Marker } from './markers.js'
 import { ruleFor } from './profile/lookup.js'
 import type { CompiledProfile, CompiledRule, Operation } from './profile/types.js'
 import { reparseUnknownSequence } from './reparse.js'
@@ -110,7 +110,9 @@ export class DeidStage implements TokenStage {
   #metaSopInstance: string | undefined
   readonly #levels: Level[] = []
   readonly #sequences: SequenceLevel[] = []
-  #markers: Array<{ readonly tag: Tag, readonly tokens: readonly Token[] }>
+  readonly #markers: readonly Marker[]
+  /** How many of the markers have been written. */
+  #markersWritten = 0
   /** > 0 while skipping a removed sequence or encapsulated value: its nesting depth. */
   #skip = 0
   #skipValue = false
@@ -130,7 +132,7 @@ export class DeidStage implements TokenStage {
       maxHeaderBytes: options.limits?.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
       maxRewrittenValueBytes: options.limits?.maxRewrittenValueBytes ?? DEFAULT_MAX_REWRITTEN_VALUE_BYTES
     }
-    this.#markers = [...markerTokens(options.profile)]
+    this.#markers = markerTokens(options.profile)
   }
 
   token (token: Token): void {
@@ -172,11 +174,11 @@ export class DeidStage implements TokenStage {
         break
       case 'element':
         this.#read(token)
-        copy = { ...token, value: Uint8Array.prototype.slice.call(token.value) }
+        copy = heldCopy(token)
         this.#count(token.value.length)
         break
       case 'value-chunk':
-        copy = { type: 'value-chunk', bytes: Uint8Array.prototype.slice.call(token.bytes) }
+        copy = heldCopy(token)
         this.#count(token.bytes.length)
         break
       case 'sequence-start': case 'encapsulated-start':
@@ -504,12 +506,12 @@ export class DeidStage implements TokenStage {
         if ((held.depth === 0 || inConceptName) && isStringVR(token.vr)) {
           held.reader.read(token.tag, decodeValues(DEFAULT_CHARSET, token.value, token.vr)[0] ?? '', inConceptName)
         }
-        held.tokens.push({ ...token, value: Uint8Array.prototype.slice.call(token.value) })
+        held.tokens.push(heldCopy(token))
         this.#countItem(held, token.value.length)
         return
       }
       case 'value-chunk':
-        held.tokens.push({ type: 'value-chunk', bytes: Uint8Array.prototype.slice.call(token.bytes) })
+        held.tokens.push(heldCopy(token))
         this.#countItem(held, token.bytes.length)
         return
       default:
@@ -556,11 +558,23 @@ export class DeidStage implements TokenStage {
 
   /** Writes the markers whose tag comes before `tag`, in ascending order. */
   #emitMarkersBefore (tag: Tag): void {
-    while (this.#markers.length > 0 && (this.#markers[0] as { tag: Tag }).tag < tag) {
-      const marker = this.#markers.shift() as { tokens: readonly Token[] }
+    while (this.#markersWritten < this.#markers.length) {
+      const marker = this.#markers[this.#markersWritten] as Marker
+      if (marker.tag >= tag) return
+      this.#markersWritten++
       for (const t of marker.tokens) this.#next.token(t)
     }
   }
+}
+
+/**
+ * A token to hold past the current input chunk: its bytes copied, since they are views of
+ * the chunk (tokens.ts), which its producer may reuse once the write has returned.
+ */
+function heldCopy<T extends Token> (token: T): T {
+  if (token.type === 'element') return { ...token, value: Uint8Array.prototype.slice.call(token.value) }
+  if (token.type === 'value-chunk') return { ...token, bytes: Uint8Array.prototype.slice.call(token.bytes) }
+  return token
 }
 
 function nonEmpty (value: string | undefined): string | undefined {

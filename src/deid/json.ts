@@ -216,11 +216,18 @@ function creatorsOf (dataset: DicomJsonDataset): ReadonlyMap<number, string> | n
   return creators
 }
 
+/** The markers in the JSON model, once per compiled profile (QIDO results come by the hundred). */
+const markersJsonByProfile = new WeakMap<CompiledProfile, ReadonlyArray<readonly [string, DicomJsonAttribute]>>()
+
 /** The same markers as the Part 10 form (markers.ts), in the JSON model. */
 function addMarkers (out: DicomJsonDataset, profile: CompiledProfile): void {
-  for (const marker of markerTokens(profile)) {
-    out[tagKeyOf(marker.tag)] = tokensToJson(marker.tokens)
+  let markers = markersJsonByProfile.get(profile)
+  if (markers === undefined) {
+    markers = markerTokens(profile).map((marker) => [tagKeyOf(marker.tag), tokensToJson(marker.tokens)] as const)
+    markersJsonByProfile.set(profile, markers)
   }
+  // A copy per dataset: callers may change what they get back.
+  for (const [key, attr] of markers) out[key] = structuredClone(attr)
 }
 
 function tokensToJson (tokens: readonly Token[]): DicomJsonAttribute {

@@ -54,11 +54,28 @@ function temporalState (profile: CompiledProfile): 'MODIFIED' | 'UNMODIFIED' | '
   return 'REMOVED'
 }
 
+export interface Marker {
+  readonly tag: Tag
+  readonly tokens: readonly Token[]
+}
+
+/** Markers depend on the profile only: built once per compiled profile, not per instance. */
+const markersByProfile = new WeakMap<CompiledProfile, readonly Marker[]>()
+
 /**
  * The marker attributes, each as the tokens to insert at its place in the top-level
- * dataset (ascending tag order), keyed by tag.
+ * dataset, in ascending tag order.
  */
-export function markerTokens (profile: CompiledProfile): ReadonlyArray<{ readonly tag: Tag, readonly tokens: readonly Token[] }> {
+export function markerTokens (profile: CompiledProfile): readonly Marker[] {
+  let markers = markersByProfile.get(profile)
+  if (markers === undefined) {
+    markers = Object.freeze(buildMarkers(profile))
+    markersByProfile.set(profile, markers)
+  }
+  return markers
+}
+
+function buildMarkers (profile: CompiledProfile): Marker[] {
   const codeItems: Token[] = []
   for (const code of profile.methodCodes) {
     codeItems.push(

@@ -19,6 +19,7 @@ import { lookupTag, tagForKeyword } from '../../src/dicom/dictionary.js'
 import { parseTag, type Tag } from '../../src/dicom/tags.js'
 import type { VR } from '../../src/dicom/vr.js'
 import { REPO_ROOT } from './corpus.js'
+import type { ProfileRuleSource } from '../../src/deid/profile/types.js'
 
 /**
  * - remove: the value must not survive (removed, emptied, dummy, pseudonym, new UID, date
@@ -123,16 +124,8 @@ export function safePrivateRows (): readonly SafePrivateEntry[] {
 
 // ── the profile files ───────────────────────────────────────────────────────────────────
 
-interface RuleJson {
-  readonly keyword?: string
-  readonly tag?: string
-  readonly tagPattern?: string
-  readonly privateCreator?: string
-  readonly group?: string
-  readonly element?: string
-  readonly vr?: string
-  readonly action: string
-}
+/** A rule as a profile file writes it (the file format, not the compiler's reading of it). */
+type RuleJson = ProfileRuleSource
 
 interface ProfileJson {
   readonly name: string

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from './corpus.js'
+import type { ProfileRuleSource } from '../../src/deid/profile/types.js'
 
 export interface TableRow {
   readonly tag?: string
@@ -31,17 +32,8 @@ export interface SafePrivateRow {
   readonly meaning: string
 }
 
-interface RuleSource {
-  readonly keyword?: string
-  readonly tag?: string
-  readonly tagPattern?: string
-  readonly privateCreator?: string
-  readonly group?: string
-  readonly element?: string
-  readonly vr?: string
-  readonly action: string
-  readonly format?: string
-}
+/** A rule as a profile file writes it (the file format, not the compiler's reading of it). */
+type RuleSource = ProfileRuleSource
 
 interface ProfileFile {
   readonly extends?: string
