@@ -49,6 +49,11 @@ function files (dir: string): string[] {
   return out.sort()
 }
 
+function patientName (bytes: Buffer): string {
+  const token = readTokens(bytes).find((tk) => tk.type === 'element' && tk.tag === 0x00100010)
+  return token?.type === 'element' ? Buffer.from(token.value).toString('latin1').replace(/[\0 ]+$/, '') : ''
+}
+
 function secretIn (dir: string): string {
   const path = join(dir, 'secret')
   writeFileSync(path, Buffer.alloc(32, 3), { mode: 0o600 })
@@ -70,6 +75,10 @@ t.test('a folder: structure kept, rejected files listed, exit 1, no output for t
   t.same(files(out), ['sr.dcm', 'study/mr.dcm', 'study/series/ct.dcm'], 'outputs mirror the input tree; no file for the rejected one; hidden files skipped')
   t.match(r.stderr, /3 of 4 files de-identified, 1 rejected/)
   t.match(r.stderr, /study\/sc\.dcm: DG_DEID_REJECTED_SOP_CLASS/)
+  for (const file of [SC, CT, MR, SR]) {
+    const name = patientName(readFileSync(file))
+    if (name.length >= 3) t.notOk(r.stderr.includes(name), 'the summary carries no patient name')
+  }
   for (const f of files(out)) t.doesNotThrow(() => readTokens(readFileSync(join(out, f))), `${f} parses`)
   t.notMatch(readFileSync(join(out, 'study/series/ct.dcm')).toString('latin1'), /CompressedSamples\^CT1/, 'the patient name is gone')
 })

@@ -152,3 +152,32 @@ t.test('a UN-encoded private sequence is removed, not passed on unread', async (
   const privateTags = tokens.filter((tk) => 'tag' in tk && ((tk.tag >>> 16) & 1) === 1).map((tk) => formatTag((tk as { tag: number }).tag))
   t.same(privateTags, [], 'no private attribute left under basic')
 })
+
+t.test('fail closed: a value too large to rewrite, an unreadable UN sequence; messages carry no PHI', async (t) => {
+  const { part10, text } = await import('../helpers/dataset-builder.js')
+  const input = fixture('pydicom/CT_small.dcm')
+  const inputText = input.toString('latin1')
+  const phi = ['CompressedSamples', 'CT1'].filter((v) => inputText.includes(v))
+  t.ok(phi.length > 0, 'the fixture carries a patient name to look for')
+  const tooLarge = (): Buffer => run(input, { profile: research, keys, limits: { maxRewrittenValueBytes: 20 }, codec: { wholeValueThreshold: 16 } })
+  t.throws(tooLarge, { code: 'DG_DEID_VALUE_TOO_LARGE' }, 'a UID streamed past the limit is not passed on')
+  const stream = createDeidTransform({ profile: research, keys, limits: { maxRewrittenValueBytes: 20 }, codec: { wholeValueThreshold: 16 } })
+  await t.rejects(buffer(Readable.from([input]).pipe(stream)), { code: 'DG_DEID_VALUE_TOO_LARGE' }, 'the stream is destroyed')
+  // (0008,1140) Referenced Image Sequence encoded as UN, holding bytes that are no sequence.
+  const garbled = part10({ sopClassUID: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUID: '1.2.3' }, [
+    text(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.2'),
+    text(0x00080018, 'UI', '1.2.3'),
+    text(0x00081140, 'UN', 'DOE^JOHN not a sequence'),
+    text(0x00100010, 'PN', 'DOE^JOHN')
+  ])
+  t.throws(() => run(garbled, { profile: basic, keys }), { code: 'DG_DEID_UNREADABLE_VALUE' }, 'not passed on unread')
+  for (const attempt of [tooLarge, () => run(garbled, { profile: basic, keys }), () => run(fixture('pydicom/SC_rgb_jpeg_dcmtk.dcm'), { profile: basic, keys })]) {
+    try {
+      attempt()
+      t.fail('expected an error')
+    } catch (err) {
+      const message = String((err as Error).message)
+      for (const value of [...phi, 'DOE', 'JOHN']) t.notOk(message.includes(value), `no patient value in "${(err as { code?: string }).code ?? ''}"'s message`)
+    }
+  }
+})
