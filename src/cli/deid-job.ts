@@ -3,21 +3,26 @@
  * target, rename. A rejected or failed file leaves no output (the partial file is removed),
  * so an output folder only ever holds complete, de-identified files.
  *
- * Small files are read whole (`deidentifyBuffer`: no stream machinery per file); larger
- * ones stream, so memory stays bounded whatever their size.
+ * Files up to WHOLE_FILE_MAX_BYTES are read whole into one buffer the runner reuses, and
+ * read and written with synchronous calls: a runner lives on a thread that has nothing else
+ * to do meanwhile (a worker, or the main thread between two turns of its event loop), and
+ * for files in the page cache a synchronous call costs a fraction of a thread-pool round
+ * trip. Reusing the buffer spares a fresh half-megabyte allocation, and its page faults,
+ * per file. Larger files stream, so memory stays bounded whatever their size.
  */
 
-import type { Buffer } from 'node:buffer'
-import { randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, open, rename, unlink } from 'node:fs/promises'
+import { Buffer } from 'node:buffer'
+import { closeSync, createReadStream, createWriteStream, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writevSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { threadId } from 'node:worker_threads'
 import { DicomgateError, isDicomgateError } from '../errors.js'
 import { createDeidTransform, deidentifyBuffer, type DeidOptions } from '../deid/index.js'
 
 /** Files up to this size are read whole; larger ones stream. */
 export const WHOLE_FILE_MAX_BYTES = 32 * 1024 * 1024
+/** writev takes at most IOV_MAX (1024 on Linux) buffers per call. */
+const IOV_MAX = 1024
 
 export interface Job {
   readonly input: string
@@ -28,58 +33,106 @@ export type JobResult =
   | { readonly ok: true, readonly bytesIn: number, readonly bytesOut: number }
   | { readonly ok: false, readonly code: string, readonly message: string, readonly bytesIn: number }
 
-export async function runJob (job: Job, options: DeidOptions): Promise<JobResult> {
-  let bytesIn = 0
-  const partial = `${job.output}.partial-${randomBytes(6).toString('hex')}`
-  try {
-    await ensureDir(dirname(job.output))
-    const input = await open(job.input, 'r')
-    let bytesOut: number
+/**
+ * Runs jobs one at a time on the calling thread. One at a time is what makes reusing the
+ * read buffer safe: the output of deidentifyBuffer refers to it (kept pixel data is not
+ * copied) until the file is written.
+ */
+export class JobRunner {
+  readonly #options: DeidOptions
+  readonly #wholeFileMaxBytes: number
+  #buffer = Buffer.allocUnsafeSlow(0)
+  #busy = false
+  /** Output folders made so far: one mkdir per folder, not per file. */
+  readonly #madeDirs = new Set<string>()
+  /** Partial file names: unique per process, thread and file without a random source. */
+  #partials = 0
+
+  /** `wholeFileMaxBytes`: files up to this size are read whole (default WHOLE_FILE_MAX_BYTES). */
+  constructor (options: DeidOptions, wholeFileMaxBytes = WHOLE_FILE_MAX_BYTES) {
+    this.#options = options
+    this.#wholeFileMaxBytes = wholeFileMaxBytes
+  }
+
+  async run (job: Job): Promise<JobResult> {
+    if (this.#busy) throw new Error('JobRunner runs one job at a time')
+    this.#busy = true
+    let bytesIn = 0
+    const partial = `${job.output}.partial-${process.pid}-${threadId}-${this.#partials++}`
     try {
-      bytesIn = (await input.stat()).size
-      bytesOut = bytesIn <= WHOLE_FILE_MAX_BYTES
-        ? await whole(await input.readFile(), partial, options)
-        : await streamed(job.input, partial, options)
+      const dir = dirname(job.output)
+      if (!this.#madeDirs.has(dir)) {
+        mkdirSync(dir, { recursive: true })
+        this.#madeDirs.add(dir)
+      }
+      const input = openSync(job.input, 'r')
+      let bytesOut: number
+      try {
+        bytesIn = fstatSync(input).size
+        if (bytesIn <= this.#wholeFileMaxBytes) {
+          bytesOut = this.#whole(input, bytesIn, partial)
+        } else {
+          bytesOut = await streamed(createReadStream('', { fd: input, autoClose: false, highWaterMark: 1024 * 1024 }), partial, this.#options)
+        }
+      } finally {
+        closeSync(input)
+      }
+      renameSync(partial, job.output)
+      return { ok: true, bytesIn, bytesOut }
+    } catch (err) {
+      try { unlinkSync(partial) } catch { /* never created, or already gone */ }
+      const error = asDicomgateError(err)
+      return { ok: false, code: error.code, message: error.message, bytesIn }
     } finally {
-      await input.close()
+      this.#busy = false
     }
-    await rename(partial, job.output)
-    return { ok: true, bytesIn, bytesOut }
-  } catch (err) {
-    await unlink(partial).catch(() => {})
-    const error = asDicomgateError(err)
-    return { ok: false, code: error.code, message: error.message, bytesIn }
+  }
+
+  #whole (input: number, size: number, output: string): number {
+    if (this.#buffer.length < size) this.#buffer = Buffer.allocUnsafeSlow(size)
+    const bytes = this.#buffer.subarray(0, readFully(input, this.#buffer, size))
+    const chunks = deidentifyBuffer(bytes, this.#options)
+    const fd = openSync(output, 'wx', 0o644)
+    try {
+      return writeFully(fd, chunks)
+    } finally {
+      closeSync(fd)
+    }
   }
 }
 
-/** Output folders made so far by this thread: one mkdir per folder, not per file. */
-const madeDirs = new Set<string>()
-
-async function ensureDir (dir: string): Promise<void> {
-  if (madeDirs.has(dir)) return
-  await mkdir(dir, { recursive: true })
-  madeDirs.add(dir)
-}
-
-async function whole (bytes: Buffer, output: string, options: DeidOptions): Promise<number> {
-  const chunks = deidentifyBuffer(bytes, options)
-  const handle = await open(output, 'wx', 0o644)
-  try {
-    let written = 0
-    // writev takes at most IOV_MAX (1024) buffers at a time.
-    for (let i = 0; i < chunks.length; i += 1024) {
-      const { bytesWritten } = await handle.writev(chunks.slice(i, i + 1024) as Buffer[])
-      written += bytesWritten
-    }
-    return written
-  } finally {
-    await handle.close()
+/** Writes every chunk, IOV_MAX at a time, resuming after a short write; returns the total. */
+function writeFully (fd: number, chunks: readonly Uint8Array[]): number {
+  let total = 0
+  let pending = chunks.slice()
+  while (pending.length > 0) {
+    const batch = pending.slice(0, IOV_MAX)
+    let written = writevSync(fd, batch)
+    if (written === 0 && batch.some((chunk) => chunk.length > 0)) throw Object.assign(new Error('no progress writing'), { code: 'EIO' })
+    total += written
+    let done = 0
+    while (done < batch.length && written >= (batch[done] as Uint8Array).length) written -= (batch[done++] as Uint8Array).length
+    pending = pending.slice(done)
+    // A chunk written in part: what is left of it goes first in the next call.
+    if (written > 0) pending[0] = (pending[0] as Uint8Array).subarray(written)
   }
+  return total
 }
 
-async function streamed (input: string, output: string, options: DeidOptions): Promise<number> {
+/** Reads up to `size` bytes (fewer when the file shrank since fstat); returns how many. */
+function readFully (fd: number, buffer: Buffer, size: number): number {
+  let offset = 0
+  while (offset < size) {
+    const n = readSync(fd, buffer, offset, size - offset, null)
+    if (n === 0) break
+    offset += n
+  }
+  return offset
+}
+
+async function streamed (source: NodeJS.ReadableStream, output: string, options: DeidOptions): Promise<number> {
   const out = createWriteStream(output, { flags: 'wx', mode: 0o644 })
-  await pipeline(createReadStream(input, { highWaterMark: 1024 * 1024 }), createDeidTransform(options), out)
+  await pipeline(source, createDeidTransform(options), out)
   return out.bytesWritten
 }
 

@@ -1,72 +1,115 @@
 /**
- * Runs de-identification jobs on worker threads, one per core (the engine is CPU-bound
- * between reads and writes), or in this thread for a single file. Workers get the compiled
- * profile and the secret by message (never by a file name or the environment) and derive
- * the keys themselves.
+ * Runs de-identification jobs on `threads` threads, one per core by default (the engine is
+ * CPU-bound, and reads and writes of cached files are memory copies): this thread plus
+ * `threads - 1` worker threads.
+ *
+ * Workers start before the profile is compiled (`DeidPool.start`) and get the work, with
+ * the compiled profile and the secret, in one message.
+ *
+ * Jobs are taken, not sent: every thread claims the next job index from one shared counter
+ * (Atomics.add on a SharedArrayBuffer) when it finishes the previous one, so there is no
+ * round trip per file and a fast thread takes more files. This thread starts working at
+ * once; a worker joins when it has started (tens of milliseconds), and on a short list may
+ * find nothing left. This thread returns to its event loop between files, to receive the
+ * workers' results and draw the progress bar.
+ *
+ * Workers get the compiled profile and the secret by message (never by a file name or the
+ * environment) and derive the keys themselves.
  */
 
 import { availableParallelism } from 'node:os'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
-import { deriveKeys } from '../pseudonym/keys.js'
 import type { CompiledProfile } from '../deid/profile/types.js'
-import { runJob, type Job, type JobResult } from './deid-job.js'
+import type { Job, JobResult } from './deid-job.js'
 
 export interface PoolOptions {
   readonly profile: CompiledProfile
   readonly secret: Uint8Array
-  /** Worker threads; default: the available parallelism. 1 runs in this thread. */
-  readonly threads?: number
 }
 
 export interface WorkerData {
   /** The compiled profile, structured-cloned: workers never load or validate profile files. */
   readonly profile: CompiledProfile
   readonly secret: Uint8Array
+  readonly jobs: readonly Job[]
+  /** One Int32: the index of the next job to take. */
+  readonly next: SharedArrayBuffer
 }
 
-/** Jobs each worker has in flight: one being computed while the next ones are read and written. */
-const IN_FLIGHT_PER_WORKER = 4
+/** What a worker posts: one result per job it took. */
+export interface WorkerResult {
+  readonly index: number
+  readonly result: JobResult
+}
 
 export function defaultThreads (): number {
   return availableParallelism()
 }
 
-export async function runJobs (jobs: readonly Job[], options: PoolOptions, onResult: (job: Job, result: JobResult) => void): Promise<void> {
-  const threads = Math.max(1, Math.min(options.threads ?? defaultThreads(), jobs.length))
-  if (threads === 1) {
-    const deid = { profile: options.profile, keys: deriveKeys(options.secret) }
-    for (const job of jobs) onResult(job, await runJob(job, deid))
-    return
+/** Claims the next job index; at or past the number of jobs when none is left. */
+export function takeJob (next: Int32Array): number {
+  return Atomics.add(next, 0, 1)
+}
+
+/**
+ * The threads of one `dicomgate deid` run. Workers are started by `start`, before the
+ * profile is compiled and the inputs are listed, so that their start-up (a Node.js realm
+ * and the engine's modules) overlaps this thread's; they wait for the work in `run`.
+ */
+export class DeidPool {
+  readonly #workers: Worker[]
+  readonly #exited: Array<Promise<void>>
+
+  private constructor (workers: Worker[]) {
+    this.#workers = workers
+    this.#exited = workers.map((worker) => new Promise<void>((resolve, reject) => {
+      worker.once('error', reject)
+      worker.once('exit', () => { resolve() })
+    }))
+    // Until `run` waits on them, a failed start must not be an unhandled rejection.
+    for (const exited of this.#exited) exited.catch(() => {})
   }
-  const workerData: WorkerData = { profile: options.profile, secret: options.secret }
-  let next = 0
-  await Promise.all(Array.from({ length: threads }, async () => {
-    const worker = startWorker(workerData)
-    try {
-      await new Promise<void>((resolve, reject) => {
-        let inFlight = 0
-        const send = (): void => {
-          while (inFlight < IN_FLIGHT_PER_WORKER && next < jobs.length) {
-            worker.postMessage({ index: next++ })
-            inFlight++
-          }
-          if (inFlight === 0) resolve()
-        }
-        worker.on('message', (message: { index: number, result: JobResult }) => {
-          inFlight--
-          onResult(jobs[message.index] as Job, message.result)
-          send()
-        })
-        worker.on('error', reject)
-        worker.on('exit', (code) => { if (inFlight > 0) reject(new Error(`a worker exited (${code}) with jobs in flight`)) })
-        // Jobs go by index: the worker gets the list once.
-        worker.postMessage({ jobs })
-        send()
-      })
-    } finally {
-      await worker.terminate()
+
+  /** `threads` de-identifying threads, this one included (default: one per core). */
+  static start (threads = defaultThreads()): DeidPool {
+    return new DeidPool(Array.from({ length: Math.max(0, threads - 1) }, startWorker))
+  }
+
+  /** Runs every job once, reporting each result as it comes; then the workers end. */
+  async run (jobs: readonly Job[], options: PoolOptions, onResult: (job: Job, result: JobResult) => void): Promise<void> {
+    const next = new SharedArrayBuffer(4)
+    const counter = new Int32Array(next)
+    let reported = 0
+    const report = (index: number, result: JobResult): void => {
+      reported++
+      onResult(jobs[index] as Job, result)
     }
-  }))
+    // More workers than jobs beyond the first would only start to find nothing left.
+    const used = this.#workers.slice(0, Math.max(0, jobs.length - 1))
+    for (const idle of this.#workers.slice(used.length)) void idle.terminate()
+    const work: WorkerData = { profile: options.profile, secret: options.secret, jobs, next }
+    for (const worker of used) {
+      worker.on('message', (message: WorkerResult) => { report(message.index, message.result) })
+      worker.postMessage(work)
+    }
+    // Loaded here, not on import: the workers are started before this thread loads the engine.
+    const [{ JobRunner }, { deriveKeys }] = await Promise.all([import('./deid-job.js'), import('../pseudonym/keys.js')])
+    const runner = new JobRunner({ profile: options.profile, keys: deriveKeys(options.secret) })
+    for (let index = takeJob(counter); index < jobs.length; index = takeJob(counter)) {
+      report(index, await runner.run(jobs[index] as Job))
+      // Let the workers' results and the progress bar through.
+      await nextTurn()
+    }
+    await Promise.all(this.#exited.slice(0, used.length))
+    // A worker that died with a job taken would leave it unreported: never a silent gap.
+    if (reported !== jobs.length) throw new Error(`${jobs.length - reported} jobs were taken by a worker that stopped`)
+  }
+
+  /** Stops the workers, whether or not `run` was called or finished. */
+  async close (): Promise<void> {
+    await Promise.all(this.#workers.map(async (worker) => await worker.terminate()))
+  }
 }
 
 /**
@@ -74,9 +117,9 @@ export async function runJobs (jobs: readonly Job[], options: PoolOptions, onRes
  * (tests, development), the worker registers tsx first, since loader hooks of the main
  * thread do not reach worker threads.
  */
-function startWorker (workerData: WorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./deid-worker.js', import.meta.url), { workerData })
+function startWorker (): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./deid-worker.js', import.meta.url))
   const source = new URL('./deid-worker.ts', import.meta.url).href
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}) })`
-  return new Worker(bootstrap, { eval: true, workerData })
+  return new Worker(bootstrap, { eval: true })
 }

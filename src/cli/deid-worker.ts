@@ -1,21 +1,24 @@
-/** A worker thread of `dicomgate deid`: runs the jobs the pool sends, one result per job. */
+/**
+ * A worker thread of `dicomgate deid`: loads the engine, waits for the work (one message:
+ * deid-pool.ts), then takes jobs from the shared counter until none is left, posting one
+ * result per job, and ends.
+ */
 
-import { parentPort, workerData } from 'node:worker_threads'
+import { once } from 'node:events'
+import { parentPort } from 'node:worker_threads'
 import { deriveKeys } from '../pseudonym/keys.js'
-import { runJob, type Job } from './deid-job.js'
-import type { WorkerData } from './deid-pool.js'
+import { JobRunner, type Job } from './deid-job.js'
+import { takeJob, type WorkerData, type WorkerResult } from './deid-pool.js'
 
-const data = workerData as WorkerData
-const options = { profile: data.profile, keys: deriveKeys(data.secret) }
-let jobs: readonly Job[] = []
 const port = parentPort
 if (port === null) throw new Error('deid-worker runs as a worker thread only')
+const [data] = await once(port, 'message') as [WorkerData]
+// Without this the port's listener would keep the thread alive after the last job.
+port.unref()
+const runner = new JobRunner({ profile: data.profile, keys: deriveKeys(data.secret) })
+const counter = new Int32Array(data.next)
 
-port.on('message', (message: { jobs?: readonly Job[], index?: number }) => {
-  if (message.jobs !== undefined) {
-    jobs = message.jobs
-    return
-  }
-  const index = message.index as number
-  void runJob(jobs[index] as Job, options).then((result) => { port.postMessage({ index, result }) })
-})
+for (let index = takeJob(counter); index < data.jobs.length; index = takeJob(counter)) {
+  const message: WorkerResult = { index, result: await runner.run(data.jobs[index] as Job) }
+  port.postMessage(message)
+}

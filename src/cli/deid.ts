@@ -13,11 +13,7 @@ import { basename, join, relative, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.js'
-import { createDeidTransform } from '../deid/index.js'
-import { loadProfile } from '../deid/profile/load.js'
-import { deriveKeys } from '../pseudonym/keys.js'
-import { createdSecretNotice, defaultSecretPath, loadOrCreateSecret } from '../pseudonym/secret.js'
-import { runJobs } from './deid-pool.js'
+import { DeidPool } from './deid-pool.js'
 import type { Job, JobResult } from './deid-job.js'
 import { EXIT_FAILURE, EXIT_OK, printable } from './common.js'
 import type { CliIO, Command } from './main.js'
@@ -41,7 +37,7 @@ Options:
                        (default: $DICOMGATE_SECRET_FILE, or
                        ~/.config/dicomgate/secret). Created with mode 0600 when
                        missing; keep it to get the same pseudonyms again.
-  --threads N          worker threads for folders (default: one per core)
+  --threads N          threads that de-identify, for many files (default: one per core)
   -h, --help           show this help
 
 Exit status: 0 all inputs de-identified; 1 any input rejected (the summary on
@@ -49,8 +45,6 @@ stderr lists each with its error code); 2 usage error.
 `
 
 export const deidCommand: Command = {
-  name: 'deid',
-  summary: 'de-identify DICOM files and folders with a profile (PS3.15 Annex E)',
   help: HELP,
   run
 }
@@ -100,40 +94,49 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
     io.stdout.write(HELP)
     return EXIT_OK
   }
-  // The profile compiles before anything else: an invalid one stops here (exit 1).
-  const profile = loadProfile(parsed.profile)
-  const secretPath = parsed.secretFile ?? defaultSecretPath()
-  const { secret } = await loadOrCreateSecret(secretPath, { onCreate: (path) => { io.stderr.write(`${createdSecretNotice(path)}\n`) } })
-  if (parsed.out === '-') {
-    const input = parsed.inputs[0] as string
-    const source = input === '-' ? io.stdin : createReadStream(input, { highWaterMark: 1024 * 1024 })
-    await pipeline(source, createDeidTransform({ profile, keys: deriveKeys(secret) }), io.stdout)
-    return EXIT_OK
-  }
-  const jobs = await collectJobs(parsed.inputs, resolve(parsed.out))
-  const started = performance.now()
-  const progress = new Progress(io.stderr, jobs.length)
-  const rejected: Array<{ job: Job, result: JobResult & { ok: false } }> = []
-  let done = 0
-  let bytes = 0
-  await runJobs(jobs, { profile, secret, ...(parsed.threads === undefined ? {} : { threads: parsed.threads }) }, (job, result) => {
-    if (result.ok) done++
-    else rejected.push({ job, result })
-    bytes += result.bytesIn
-    progress.update(result.ok, result.bytesIn)
-  })
-  progress.finish()
-  const seconds = (performance.now() - started) / 1000
-  io.stderr.write(`dicomgate deid: ${done} of ${jobs.length} files de-identified, ${rejected.length} rejected; ` +
-    `${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s (profile ${profile.name})\n`)
-  if (rejected.length > 0) {
-    io.stderr.write('rejected (no output written):\n')
-    const cwd = process.cwd()
-    for (const { job, result } of rejected.sort((a, b) => a.job.input.localeCompare(b.job.input))) {
-      io.stderr.write(`  ${relative(cwd, job.input)}: ${result.code}: ${result.message}\n`)
+  // Workers start first: their start-up overlaps the profile's compilation and the walk.
+  const pool = parsed.out === '-' ? undefined : DeidPool.start(parsed.threads)
+  try {
+    const [{ createDeidTransform }, { loadProfile }, { deriveKeys }, { createdSecretNotice, defaultSecretPath, loadOrCreateSecret }] = await Promise.all([
+      import('../deid/index.js'), import('../deid/profile/load.js'), import('../pseudonym/keys.js'), import('../pseudonym/secret.js')
+    ])
+    // The profile compiles before any input is read: an invalid one stops here (exit 1).
+    const profile = loadProfile(parsed.profile)
+    const secretPath = parsed.secretFile ?? defaultSecretPath()
+    const { secret } = await loadOrCreateSecret(secretPath, { onCreate: (path) => { io.stderr.write(`${createdSecretNotice(path)}\n`) } })
+    if (pool === undefined) {
+      const input = parsed.inputs[0] as string
+      const source = input === '-' ? io.stdin : createReadStream(input, { highWaterMark: 1024 * 1024 })
+      await pipeline(source, createDeidTransform({ profile, keys: deriveKeys(secret) }), io.stdout)
+      return EXIT_OK
     }
+    const jobs = await collectJobs(parsed.inputs, resolve(parsed.out))
+    const started = performance.now()
+    const progress = new Progress(io.stderr, jobs.length)
+    const rejected: Array<{ job: Job, result: JobResult & { ok: false } }> = []
+    let done = 0
+    let bytes = 0
+    await pool.run(jobs, { profile, secret }, (job, result) => {
+      if (result.ok) done++
+      else rejected.push({ job, result })
+      bytes += result.bytesIn
+      progress.update(result.ok, result.bytesIn)
+    })
+    progress.finish()
+    const seconds = (performance.now() - started) / 1000
+    io.stderr.write(`dicomgate deid: ${done} of ${jobs.length} files de-identified, ${rejected.length} rejected; ` +
+      `${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s (profile ${profile.name})\n`)
+    if (rejected.length > 0) {
+      io.stderr.write('rejected (no output written):\n')
+      const cwd = process.cwd()
+      for (const { job, result } of rejected.sort((a, b) => a.job.input.localeCompare(b.job.input))) {
+        io.stderr.write(`  ${relative(cwd, job.input)}: ${result.code}: ${result.message}\n`)
+      }
+    }
+    return rejected.length > 0 ? EXIT_FAILURE : EXIT_OK
+  } finally {
+    await pool?.close()
   }
-  return rejected.length > 0 ? EXIT_FAILURE : EXIT_OK
 }
 
 /** Files to de-identify and where each goes; folders are walked in name order. */

@@ -44,8 +44,6 @@ printed on stderr; a text dump printed so far ends with a line saying so);
 `
 
 export const dumpCommand: Command = {
-  name: 'dump',
-  summary: 'print a DICOM file readably, or as DICOM JSON (--json)',
   help: HELP,
   run
 }

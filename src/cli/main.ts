@@ -1,7 +1,8 @@
 /**
  * The dicomgate command line: a small router. Each command is one module exporting a
- * `Command`; adding one (deid, start, keys, certs, token, profile) is one import and one
- * entry in COMMANDS.
+ * `Command`, loaded only when it runs (start-up is part of every run's time, and `deid`
+ * starts its worker threads before it loads the engine); adding one (start, keys, certs,
+ * token) is one entry in COMMANDS.
  *
  * Exit status: 0 success; 1 the input could not be processed (a DicomgateError: its code
  * and message go to stderr, and carry no PHI); 2 a usage error; 70 (EX_SOFTWARE) an
@@ -13,9 +14,6 @@ import { readFileSync } from 'node:fs'
 import type { Readable, Writable } from 'node:stream'
 import { UsageError, isDicomgateError } from '../errors.js'
 import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, printable } from './common.js'
-import { deidCommand } from './deid.js'
-import { dumpCommand } from './dump.js'
-import { profileCommand } from './profile.js'
 
 export interface CliIO {
   readonly stdin: Readable
@@ -24,9 +22,6 @@ export interface CliIO {
 }
 
 export interface Command {
-  readonly name: string
-  /** One line for the command list. */
-  readonly summary: string
   /** The full help text (`dicomgate help NAME`, `dicomgate NAME --help`). */
   readonly help: string
   /**
@@ -39,10 +34,33 @@ export interface Command {
 
 export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERNAL, printable } from './common.js'
 
-const COMMANDS: readonly Command[] = [deidCommand, dumpCommand, profileCommand]
+interface CommandEntry {
+  readonly name: string
+  /** One line for the command list. */
+  readonly summary: string
+  readonly load: () => Promise<Command>
+}
 
-function findCommand (name: string): Command | undefined {
-  return COMMANDS.find((c) => c.name === name)
+const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'deid',
+    summary: 'de-identify DICOM files and folders with a profile (PS3.15 Annex E)',
+    load: async () => (await import('./deid.js')).deidCommand
+  },
+  {
+    name: 'dump',
+    summary: 'print a DICOM file readably, or as DICOM JSON (--json)',
+    load: async () => (await import('./dump.js')).dumpCommand
+  },
+  {
+    name: 'profile',
+    summary: 'list the de-identification profiles, or show what one compiles to',
+    load: async () => (await import('./profile.js')).profileCommand
+  }
+]
+
+async function findCommand (name: string): Promise<Command | undefined> {
+  return await COMMANDS.find((c) => c.name === name)?.load()
 }
 
 /** The version in package.json (two levels up from both src/cli and dist/cli). */
@@ -113,14 +131,14 @@ async function route (argv: readonly string[], io: CliIO): Promise<number | unde
         io.stdout.write(generalHelp())
         return
       }
-      const command = findCommand(name)
+      const command = await findCommand(name)
       if (command === undefined) throw new UsageError(`no command "${printable(name)}"`)
       io.stdout.write(command.help)
       return
     }
     default: {
       if (first.startsWith('-')) throw new UsageError(`unknown option ${printable(first)}`)
-      const command = findCommand(first)
+      const command = await findCommand(first)
       if (command === undefined) throw new UsageError(`no command "${printable(first)}"`)
       return await command.run(rest, io)
     }

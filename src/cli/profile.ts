@@ -43,8 +43,6 @@ the file and JSON path at fault are printed on stderr); 2 usage error.
 const SHORT_LIST = 10
 
 export const profileCommand: Command = {
-  name: 'profile',
-  summary: 'list the de-identification profiles, or show what one compiles to',
   help: HELP,
   run
 }

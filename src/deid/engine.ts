@@ -97,6 +97,7 @@ export class DeidStage implements TokenStage {
   readonly #profile: CompiledProfile
   readonly #ctx: InstanceContext
   readonly #limits: DeidLimits
+  readonly #stableInput: boolean
 
   // ── the head ──
   #held: Token[] | null = []
@@ -124,8 +125,14 @@ export class DeidStage implements TokenStage {
   /** > 0 while skipping a removed content item: item nesting depth. */
   #skipItem = 0
 
-  constructor (next: TokenSink, options: DeidEngineOptions) {
+  /**
+   * `stableInput`: the tokens' bytes stay valid and unchanged until `end` (a whole buffer
+   * parsed in one call), so held tokens need no copy. In a stream they are views of chunks
+   * the parser may reuse, and are copied when held.
+   */
+  constructor (next: TokenSink, options: DeidEngineOptions, { stableInput = false }: { stableInput?: boolean } = {}) {
     this.#next = next
+    this.#stableInput = stableInput
     this.#profile = options.profile
     this.#ctx = new InstanceContext(options.profile, options.keys)
     this.#limits = {
@@ -174,11 +181,11 @@ export class DeidStage implements TokenStage {
         break
       case 'element':
         this.#read(token)
-        copy = heldCopy(token)
+        copy = this.#keep(token)
         this.#count(token.value.length)
         break
       case 'value-chunk':
-        copy = heldCopy(token)
+        copy = this.#keep(token)
         this.#count(token.bytes.length)
         break
       case 'sequence-start': case 'encapsulated-start':
@@ -191,6 +198,11 @@ export class DeidStage implements TokenStage {
         break
     }
     held.push(copy)
+  }
+
+  /** A token to hold past this call: copied unless the input is stable. */
+  #keep<T extends Token> (token: T): T {
+    return this.#stableInput ? token : heldCopy(token)
   }
 
   #count (bytes: number): void {
@@ -506,12 +518,12 @@ export class DeidStage implements TokenStage {
         if ((held.depth === 0 || inConceptName) && isStringVR(token.vr)) {
           held.reader.read(token.tag, decodeValues(DEFAULT_CHARSET, token.value, token.vr)[0] ?? '', inConceptName)
         }
-        held.tokens.push(heldCopy(token))
+        held.tokens.push(this.#keep(token))
         this.#countItem(held, token.value.length)
         return
       }
       case 'value-chunk':
-        held.tokens.push(heldCopy(token))
+        held.tokens.push(this.#keep(token))
         this.#countItem(held, token.bytes.length)
         return
       default:

@@ -18,20 +18,21 @@ export interface DeidOptions extends DeidEngineOptions {
   readonly codec?: Omit<CodecOptions, 'dropGroupLengths'>
 }
 
-function codecOptions (options: DeidOptions): CodecOptions & { stage?: (next: TokenSink) => DeidStage } {
+/** `stableInput`: the whole input is one buffer, valid until the call returns (engine.ts). */
+function codecOptions (options: DeidOptions, stableInput: boolean): CodecOptions & { stage?: (next: TokenSink) => DeidStage } {
   if (options.profile.mode === 'passthrough') return { ...options.codec }
   // Group lengths are dropped (PS3.5 §7.2: optional, and wrong once values change).
-  return { ...options.codec, dropGroupLengths: true, stage: (next) => new DeidStage(next, options) }
+  return { ...options.codec, dropGroupLengths: true, stage: (next) => new DeidStage(next, options, { stableInput }) }
 }
 
 /** A Part 10 stream de-identified as it flows: bytes in, bytes out. */
 export function createDeidTransform (options: DeidOptions): DicomTransformStream {
-  return createDicomTransform(codecOptions(options))
+  return createDicomTransform(codecOptions(options, false))
 }
 
 /** A Part 10 file held whole, de-identified; the output as chunks for a vectored write. */
 export function deidentifyBuffer (bytes: Uint8Array, options: DeidOptions): Uint8Array[] {
-  return transformBuffer(bytes, codecOptions(options))
+  return transformBuffer(bytes, codecOptions(options, true))
 }
 
 export { DeidStage, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_REWRITTEN_VALUE_BYTES, type DeidEngineOptions, type DeidLimits } from './engine.js'

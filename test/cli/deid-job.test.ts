@@ -1,0 +1,84 @@
+/**
+ * JobRunner, the per-file path of `dicomgate deid`: a file read whole and a file streamed
+ * give the same bytes as the library; a rejected or unreadable file leaves no output and no
+ * partial file; errors carry codes, never paths or values; one job at a time.
+ */
+import { Buffer } from 'node:buffer'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { JobRunner } from '../../src/cli/deid-job.js'
+import { deidentifyBuffer } from '../../src/deid/index.js'
+import { loadProfile } from '../../src/deid/profile/load.js'
+import { deriveKeys } from '../../src/pseudonym/keys.js'
+import { FIXTURES_DIR } from '../helpers/corpus.js'
+
+const CT = join(FIXTURES_DIR, 'pydicom', 'CT_small.dcm')
+const SC = join(FIXTURES_DIR, 'pydicom', 'SC_rgb_jpeg_dcmtk.dcm')
+const options = { profile: loadProfile('basic'), keys: deriveKeys(Buffer.alloc(32, 7)) }
+const expected = Buffer.concat(deidentifyBuffer(readFileSync(CT), options))
+
+function workdir (t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dicomgate-job-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+for (const [name, wholeFileMaxBytes] of [['read whole', Infinity], ['streamed', 0]] as const) {
+  t.test(`a file ${name} gives the library's bytes, into a folder made on demand`, async (t) => {
+    const dir = workdir(t)
+    const runner = new JobRunner(options, wholeFileMaxBytes)
+    const output = join(dir, 'a', 'b', 'out.dcm')
+    // Twice through one runner: the reused read buffer must not leak the first file into the second.
+    for (let i = 0; i < 2; i++) {
+      rmSync(output, { force: true })
+      const result = await runner.run({ input: CT, output })
+      t.same(result, { ok: true, bytesIn: readFileSync(CT).length, bytesOut: expected.length })
+      t.ok(readFileSync(output).equals(expected), 'same bytes as deidentifyBuffer')
+    }
+    t.same(readdirSync(join(dir, 'a', 'b')), ['out.dcm'], 'no partial file left')
+  })
+}
+
+t.test('a smaller file after a larger one reads only its own bytes', async (t) => {
+  const dir = workdir(t)
+  const runner = new JobRunner(options)
+  t.equal((await runner.run({ input: SC, output: join(dir, 'sc.dcm') })).ok, false, 'Secondary Capture is rejected by basic')
+  const big = join(dir, 'big.bin')
+  writeFileSync(big, Buffer.concat([readFileSync(CT), Buffer.alloc(1000)]))
+  await runner.run({ input: big, output: join(dir, 'ignored.dcm') })
+  const result = await runner.run({ input: CT, output: join(dir, 'ct.dcm') })
+  t.equal(result.ok, true)
+  t.ok(readFileSync(join(dir, 'ct.dcm')).equals(expected))
+})
+
+for (const [name, wholeFileMaxBytes] of [['read whole', Infinity], ['streamed', 0]] as const) {
+  t.test(`a rejected file (${name}) leaves nothing behind`, async (t) => {
+    const dir = workdir(t)
+    const result = await new JobRunner(options, wholeFileMaxBytes).run({ input: SC, output: join(dir, 'sc.dcm') })
+    t.match(result, { ok: false, code: 'DG_DEID_REJECTED_SOP_CLASS' })
+    t.same(readdirSync(dir), [], 'no output, no partial file')
+  })
+}
+
+t.test('file system errors are DG_IO without the path', async (t) => {
+  const dir = workdir(t)
+  const runner = new JobRunner(options)
+  const missing = await runner.run({ input: join(dir, 'Doe^Jane.dcm'), output: join(dir, 'out.dcm') })
+  t.match(missing, { ok: false, code: 'DG_IO', message: /\(ENOENT\)/ })
+  t.notMatch(missing.ok ? '' : missing.message, /Doe|Jane/, 'the message names no file')
+  writeFileSync(join(dir, 'taken.dcm'), 'x')
+  // The output folder is a file: mkdir fails, and nothing is written anywhere.
+  const blocked = await runner.run({ input: CT, output: join(dir, 'taken.dcm', 'out.dcm') })
+  t.match(blocked, { ok: false, code: 'DG_IO' })
+  t.same(readdirSync(dir).sort(), ['taken.dcm'])
+})
+
+t.test('one job at a time', async (t) => {
+  const dir = workdir(t)
+  const runner = new JobRunner(options, 0)
+  const first = runner.run({ input: CT, output: join(dir, '1.dcm') })
+  await t.rejects(runner.run({ input: CT, output: join(dir, '2.dcm') }), /one job at a time/)
+  t.equal((await first).ok, true)
+})
