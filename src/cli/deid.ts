@@ -7,7 +7,7 @@
  * every run. Exit status: 0 all done; 1 any input rejected (it has no output file); 2 usage.
  */
 
-import { createReadStream } from 'node:fs'
+import { createReadStream, statSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join, relative, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -95,7 +95,9 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
     return EXIT_OK
   }
   // Workers start first: their start-up overlaps the profile's compilation and the walk.
-  const pool = parsed.out === '-' ? undefined : DeidPool.start(parsed.threads)
+  // One file needs no worker (a large one streams through a few megabytes on this thread).
+  const threads = parsed.inputs.length === 1 && isFile(parsed.inputs[0] as string) ? 1 : parsed.threads
+  const pool = parsed.out === '-' ? undefined : DeidPool.start(threads)
   try {
     const [{ createDeidTransform }, { loadProfile }, { deriveKeys }, { createdSecretNotice, defaultSecretPath, loadOrCreateSecret }] = await Promise.all([
       import('../deid/index.js'), import('../deid/profile/load.js'), import('../pseudonym/keys.js'), import('../pseudonym/secret.js')
@@ -158,6 +160,14 @@ async function collectJobs (inputs: readonly string[], out: string): Promise<Job
     seen.add(job.output)
   }
   return jobs
+}
+
+function isFile (path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
 }
 
 async function walk (dir: string): Promise<string[]> {

@@ -3,13 +3,14 @@
  *
  * - `createDeidTransform`: a Part 10 stream, bytes → bytes (bulk data streamed);
  * - `deidentifyBuffer`: a Part 10 file held whole (small files: no stream machinery);
+ * - `createDeidChunkTransform`: a Part 10 stream fed synchronously (large files, reused buffers);
  * - `deidentifyJson`: the DICOM JSON model (QIDO-RS results, WADO-RS metadata).
  *
  * A `passthrough` profile changes nothing (the codec still checks the input is DICOM).
  */
 
 import type { CodecOptions, DicomTransformStream } from '../dicom/stream.js'
-import { createDicomTransform, transformBuffer } from '../dicom/stream.js'
+import { createDicomTransform, DicomChunkTransform, transformBuffer } from '../dicom/stream.js'
 import type { TokenSink } from '../dicom/tokens.js'
 import { DeidStage, type DeidEngineOptions } from './engine.js'
 
@@ -28,6 +29,14 @@ function codecOptions (options: DeidOptions, stableInput: boolean): CodecOptions
 /** A Part 10 stream de-identified as it flows: bytes in, bytes out. */
 export function createDeidTransform (options: DeidOptions): DicomTransformStream {
   return createDicomTransform(codecOptions(options, false))
+}
+
+/**
+ * A Part 10 stream de-identified synchronously, chunk by chunk, for a caller that reuses its
+ * read buffers (see DicomChunkTransform for when a buffer may be reused).
+ */
+export function createDeidChunkTransform (options: DeidOptions): DicomChunkTransform {
+  return new DicomChunkTransform(codecOptions(options, false))
 }
 
 /** A Part 10 file held whole, de-identified; the output as chunks for a vectored write. */

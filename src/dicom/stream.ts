@@ -353,6 +353,57 @@ export function transformBuffer (bytes: Uint8Array, options: DicomTransformOptio
   return [...head, zlib.deflateRawSync(Buffer.concat(body))]
 }
 
+/**
+ * bytes → bytes, synchronously, one chunk at a time: for a caller that reads and writes on
+ * a thread of its own and reuses its read buffers (the CLI on large files), so memory stays
+ * a few buffers whatever the file's size and however late the garbage collector runs.
+ *
+ * Each call returns the output so far, as chunks ready for a vectored write. They may be
+ * views of the chunk, and the parser may keep a view of the chunk's tail until the next
+ * call copies it: a read buffer may be reused once the *next* call has returned and the
+ * output of both has been written (two buffers, alternating).
+ *
+ * Deflated datasets (PS3.5 §A.5) are not handled: inflating needs zlib's asynchronous
+ * stream. `write` then returns null, and the caller starts over with the stream form.
+ */
+export class DicomChunkTransform {
+  readonly #parser: DicomParser
+  readonly #writer: DicomWriter
+  readonly #endStage: () => void
+  #out: Uint8Array[] = []
+  #deflated = false
+
+  constructor (options: DicomTransformOptions = {}) {
+    this.#writer = new DicomWriter({
+      write: (bytes) => { this.#out.push(bytes) },
+      beginDeflate: () => { this.#deflated = true }
+    }, options)
+    const { sink, end } = pipeline(options, this.#writer)
+    this.#endStage = end
+    this.#parser = new DicomParser(sink, options)
+  }
+
+  /** The output of `chunk`, or null when the dataset is deflated (nothing more is parsed). */
+  write (chunk: Uint8Array): Uint8Array[] | null {
+    if (this.#parser.write(chunk) !== undefined || this.#deflated) return null
+    return this.#take()
+  }
+
+  /** The last of the output; throws when the input ended early (DG_DICOM_TRUNCATED). */
+  end (): Uint8Array[] {
+    this.#parser.end()
+    this.#endStage()
+    this.#writer.end()
+    return this.#take()
+  }
+
+  #take (): Uint8Array[] {
+    const out = this.#out
+    this.#out = []
+    return out
+  }
+}
+
 function inflateWhole (bytes: Uint8Array, limits: CodecLimits): Buffer {
   try {
     return zlib.inflateRawSync(bytes, { maxOutputLength: limits.maxInflatedLength })

@@ -78,7 +78,18 @@ t.test('file system errors are DG_IO without the path', async (t) => {
 t.test('one job at a time', async (t) => {
   const dir = workdir(t)
   const runner = new JobRunner(options, 0)
-  const first = runner.run({ input: CT, output: join(dir, '1.dcm') })
+  // A deflated dataset over the size limit takes the (asynchronous) stream form.
+  const deflated = join(FIXTURES_DIR, 'dicomparser', 'report_dfl')
+  const first = runner.run({ input: deflated, output: join(dir, '1.dcm') })
   await t.rejects(runner.run({ input: CT, output: join(dir, '2.dcm') }), /one job at a time/)
   t.equal((await first).ok, true)
+})
+
+t.test('a deflated file on the streamed path starts over on the stream form', async (t) => {
+  const dir = workdir(t)
+  const input = join(FIXTURES_DIR, 'dicomparser', 'report_dfl')
+  const result = await new JobRunner(options, 0).run({ input, output: join(dir, 'out.dcm') })
+  t.equal(result.ok, true)
+  t.ok(readFileSync(join(dir, 'out.dcm')).equals(Buffer.concat(deidentifyBuffer(readFileSync(input), options))), 'same bytes as deidentifyBuffer')
+  t.same(readdirSync(dir), ['out.dcm'])
 })

@@ -44,7 +44,7 @@ import { Buffer } from 'node:buffer'
 import { Readable } from 'node:stream'
 import { buffer } from 'node:stream/consumers'
 import t, { type Test } from 'tap'
-import { createDeidTransform, deidentifyBuffer, deidentifyJson, type DeidOptions } from '../../src/deid/index.js'
+import { createDeidChunkTransform, createDeidTransform, deidentifyBuffer, deidentifyJson, type DeidOptions } from '../../src/deid/index.js'
 import { loadProfile } from '../../src/deid/profile/load.js'
 import { lookupTag } from '../../src/dicom/dictionary.js'
 import { toDicomJson, type DicomJsonDataset } from '../../src/dicom/json.js'
@@ -53,6 +53,7 @@ import { deriveKeys, patientDayOffset, patientKey, type DeidKeys } from '../../s
 import { attributeTag, binaryNumber, part10, sequence, text, type BuilderVR, type DatasetNode } from '../helpers/dataset-builder.js'
 import { mismatch, type CheckContext } from '../helpers/table-e1-1-checks.js'
 import { observeJson, observeTokens, tagKeyOf, type Observed, type ObservedDataset } from '../helpers/observed.js'
+import { chunkTransformReusingBuffers } from '../helpers/tokens.js'
 import {
   expectedCreator, expectedPrivate, expectedPublic, oracleProfile, safePrivateRows, tableRows,
   type Expected, type OracleProfile, type TableRow
@@ -416,8 +417,12 @@ for (const name of PROFILES) {
         const diff = jsonDiff(jsonOut, toDicomJson(outTokens)).map((d) => ({ row: rowOfPath(d.path), text: d.text }))
         expectClean(t, name, `forms agree ${depth}`, diff)
       })
-      t.test(`${where}: the stream form writes the same bytes as the whole-buffer form`, async (t) => {
+      t.test(`${where}: the stream forms write the same bytes as the whole-buffer form`, async (t) => {
         for (const chunk of [1, 7, 64, 65536]) t.ok((await streamed(bytes, options, chunk)).equals(part10Out), `chunks of ${chunk} bytes`)
+        for (const chunk of [7, 65536]) {
+          const out = chunkTransformReusingBuffers(createDeidChunkTransform(options), bytes, chunk)
+          t.ok(out?.equals(part10Out), `synchronous chunk form, ${chunk}-byte buffers reused`)
+        }
       })
     }
     t.test('compound codes on empty values, top level', async (t) => {

@@ -8,9 +8,9 @@ import { Readable } from 'node:stream'
 import { buffer } from 'node:stream/consumers'
 import t, { type Test } from 'tap'
 import { isDicomgateError } from '../../src/errors.js'
-import { createDicomTransform, readTokens, transformBuffer, writeTokens } from '../../src/dicom/stream.js'
+import { createDicomTransform, DicomChunkTransform, readTokens, transformBuffer, writeTokens } from '../../src/dicom/stream.js'
 import { corpusEntries, corpusSkip, fixtureEntries, type CorpusEntry } from '../helpers/corpus.js'
-import { dcmdumpParses, hasDcmdump, inflateDicom, parseInChunks, tokenDigest } from '../helpers/tokens.js'
+import { chunkTransformReusingBuffers, dcmdumpParses, hasDcmdump, inflateDicom, parseInChunks, tokenDigest } from '../helpers/tokens.js'
 
 const CHUNK_SIZES = [1, 7, 64, 65536, 0] as const
 /** Feeding a byte at a time is slow in a test; files up to this size get it. */
@@ -47,6 +47,13 @@ function checkFile (t: Test, entry: CorpusEntry): void {
     }
     const streamed7 = await streamRoundTrip(bytes, 7)
     t.ok(inflateDicom(streamed7).equals(expected), 'stream output is the same in 7-byte chunks')
+
+    // The synchronous form, fed from two read buffers used in turn (as the CLI does).
+    for (const size of [7, 65536]) {
+      const chunked = chunkTransformReusingBuffers(new DicomChunkTransform(), bytes, size)
+      if (chunked === null) t.notOk(inflateDicom(bytes).equals(bytes), 'the chunk form declines only deflated datasets')
+      else t.ok(chunked.equals(expected), `chunk form with reused ${size}-byte buffers is byte-identical`)
+    }
   })
 }
 

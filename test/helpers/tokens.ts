@@ -58,6 +58,27 @@ export function inflateDicom (bytes: Uint8Array): Buffer {
   return Buffer.concat([head, zlib.inflateRawSync(rest)])
 }
 
+/**
+ * Feeds `bytes` to a chunk transform the way the CLI does: each piece is copied into one of
+ * two buffers used in turn, so a view kept past the next call would see other bytes. The
+ * output is copied as it comes. Null when the transform declines (a deflated dataset).
+ */
+export function chunkTransformReusingBuffers (transform: { write: (chunk: Uint8Array) => Uint8Array[] | null, end: () => Uint8Array[] }, bytes: Uint8Array, size: number): Buffer | null {
+  const buffers = [Buffer.alloc(size), Buffer.alloc(size)] as const
+  const out: Buffer[] = []
+  for (let offset = 0, turn = 0; offset < bytes.length; offset += size, turn ^= 1) {
+    const buffer = buffers[turn] as Buffer
+    const piece = bytes.subarray(offset, offset + size)
+    buffer.fill(0xee)
+    buffer.set(piece)
+    const written = transform.write(buffer.subarray(0, piece.length))
+    if (written === null) return null
+    for (const chunk of written) out.push(Buffer.from(chunk))
+  }
+  for (const chunk of transform.end()) out.push(Buffer.from(chunk))
+  return Buffer.concat(out)
+}
+
 let dcmdumpPresent: boolean | undefined
 export function hasDcmdump (): boolean {
   dcmdumpPresent ??= spawnSync('dcmdump', ['--version'], { stdio: 'ignore' }).status === 0
