@@ -4,9 +4,9 @@
  * CLI) beside gdcmanon and dcmjs, and the plain-copy baselines, in the same run. Run by
  * bench/run.ts: `npm run bench:deid` (see `npm run bench -- --help`).
  *
- * dicomgate's workloads are written against the planned API and CLI (dicomgate-deid.ts,
- * deid-tools.ts): while those are not in the tree, their rows say "not available" and the
- * rest of the suite runs.
+ * dicomgate's workloads (dicomgate-deid.ts, deid-tools.ts) check that the library and the
+ * CLI are there: in a tree without them (an older commit), their rows say "not available"
+ * and the rest of the suite runs.
  */
 
 import { DEID_METHOD, DEID_TARGETS, DEID_WORKLOADS, deidNotes, deidTargets } from './lib/deid-report.js'

@@ -1,22 +1,20 @@
 /**
- * dicomgate's de-identification engine as the benchmark uses it, through the library API
- * planned in issue 3:
+ * dicomgate's de-identification engine as the benchmark uses it, through the library API:
  *
  *   const profile = await loadProfile('basic')                // src/deid/profile/load.ts
  *   const keys = deriveKeys(await loadSecret(secretFile))     // src/pseudonym/keys.ts, secret.ts
  *   const transform = createDeidTransform({ profile, keys })  // src/deid/index.ts
  *
- * The engine is being written while this benchmark is: the modules are imported by
- * variable specifiers, so that the benchmark type-checks and runs before they exist, and
- * what they export is checked at run time. Until then the dicomgate rows of the report say
- * "not available" with the reason `missingDeidLibrary` gives.
+ * The modules are imported by variable specifiers and what they export is checked at run
+ * time, so that the benchmark also runs on a tree without them (an older commit, to compare):
+ * the dicomgate rows then say "not available" with the reason `missingDeidLibrary` gives.
  */
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Duplex } from 'node:stream'
 
-/** The planned modules, relative to the repository root, with the export the bench calls. */
+/** The modules, relative to the repository root, with the export the bench calls. */
 const LIBRARY = [
   { source: 'src/deid/profile/load.ts', name: 'loadProfile' },
   { source: 'src/pseudonym/secret.ts', name: 'loadSecret' },
@@ -24,7 +22,7 @@ const LIBRARY = [
   { source: 'src/deid/index.ts', name: 'createDeidTransform' }
 ] as const
 
-/** Sources of the planned API not in this tree yet; empty when all are there. */
+/** Sources of the API not in this tree; empty when all are there. */
 export function missingDeidLibrary (repoRoot: string): string[] {
   return LIBRARY.filter((m) => !existsSync(join(repoRoot, m.source))).map((m) => m.source)
 }
