@@ -145,6 +145,50 @@ export const ERROR_CATALOGUE = {
     remedy: 'Point --secret-file at a file of at least 32 random bytes with mode 0600, or let dicomgate create one.'
   },
 
+  // ── Pseudonym store: pseudonym → original, encrypted at rest ────────────────────────
+  DG_STORE_UNAVAILABLE: {
+    status: 503,
+    summary: 'The pseudonym store could not be opened, read or written (file, lock or database connection).',
+    remedy: 'Check the store path or database URL and that the database is up; nothing is passed on while mappings cannot be recorded.'
+  },
+  DG_STORE_CONFLICT: {
+    status: 500,
+    summary: 'A pseudonym is already recorded for a different original value.',
+    remedy: 'Two secrets share a key id, or the store was written with another secret: check the secret file; mappings are never overwritten.'
+  },
+  DG_STORE_KEY_MISMATCH: {
+    status: 500,
+    summary: 'The pseudonym store was created with another secret: its values cannot be decrypted with this one.',
+    remedy: 'Use the secret file the store was created with, or a new store for a new secret.'
+  },
+
+  // ── Encrypted Attributes (PS3.15 E.1.2, CMS RFC 5652) and keys ─────────────────────
+  DG_CMS_INVALID: {
+    status: 422,
+    summary: 'The Encrypted Attributes Sequence (0400,0500) or its CMS EnvelopedData is malformed or fails to decrypt.',
+    remedy: 'The file may be damaged, or was encrypted with an algorithm dicomgate does not support (see docs/reidentification.md).'
+  },
+  DG_CMS_NO_RECIPIENT: {
+    status: 403,
+    summary: 'The Encrypted Attributes were not encrypted for the given key.',
+    remedy: 'Use the private key of one of the recipient certificates the file was encrypted for.'
+  },
+  DG_CMS_NOT_ENCRYPTED: {
+    status: 422,
+    summary: 'The instance has no Encrypted Attributes Sequence (0400,0500) to re-identify from.',
+    remedy: 'Only instances de-identified with encryption (`--encrypt-to`, or a profile that sets it) can be re-identified.'
+  },
+  DG_KEY_INVALID: {
+    status: 500,
+    summary: 'A certificate or private key file is missing, unreadable, not PEM, not RSA, or (for a private key) readable by others.',
+    remedy: 'Point the option at a PEM file made by `dicomgate keys init` (private keys with mode 0600).'
+  },
+  DG_KEY_EXISTS: {
+    status: 500,
+    summary: 'A key file that would be created already exists.',
+    remedy: 'Keys are never overwritten: move the old files away first, or choose another folder with --dir.'
+  },
+
   // ── Command line ─────────────────────────────────────────────────────────────────
   DG_CLI_USAGE: {
     status: 400,
