@@ -139,6 +139,11 @@ export const ERROR_CATALOGUE = {
     summary: 'A value could not be interpreted well enough to de-identify it (e.g. a UN element that should be a sequence but does not parse).',
     remedy: 'The instance is rejected rather than passed on unread; check it with dcmdump, or remove the attribute with a profile rule.'
   },
+  DG_DEID_ORIGINALS_TOO_LARGE: {
+    status: 422,
+    summary: 'With Encrypted Attributes on, the original attributes held until Pixel Data (to encrypt those replaced or removed) exceed the limit.',
+    remedy: 'Raise `maxOriginalsBytes` if such headers are expected, or de-identify this instance without encrypting the originals.'
+  },
   DG_SECRET_INVALID: {
     status: 500,
     summary: 'The pseudonymization secret file is missing, unreadable, too short, or readable by others.',
