@@ -12,6 +12,19 @@ import { compileIdentifiers, type IdentifierMatcher, type PatientIdentifiers } f
 import { patientDayOffset, patientKey, type DeidKeys } from '../pseudonym/keys.js'
 import type { CompiledProfile } from './profile/types.js'
 
+/**
+ * A pseudonym as it is made: the attribute it replaces a value of, the pseudonym, and the
+ * original (PHI: for the mapping store only, src/store/, which encrypts it at rest).
+ */
+export interface PseudonymMapping {
+  readonly tag: Tag
+  readonly pseudonym: string
+  readonly original: string
+}
+
+/** Called once per distinct pseudonym of an instance, synchronously, as it is made. */
+export type MappingListener = (mapping: PseudonymMapping) => void
+
 type IdentifierKind = keyof PatientIdentifiers
 
 /**
@@ -71,10 +84,27 @@ export class InstanceContext {
   /** Matchers that leave out one attribute's own values (see `matcherFor`). */
   readonly #matchersWithout = new Map<Tag, IdentifierMatcher>()
   #dayOffset: number | undefined
+  readonly #onMapping: MappingListener | undefined
+  /** Pseudonyms of this instance already reported: a study UID recurs in every reference. */
+  readonly #reported: Set<string> | undefined
 
-  constructor (profile: CompiledProfile, keys: DeidKeys) {
+  constructor (profile: CompiledProfile, keys: DeidKeys, onMapping?: MappingListener) {
     this.profile = profile
     this.keys = keys
+    this.#onMapping = onMapping
+    this.#reported = onMapping === undefined ? undefined : new Set()
+  }
+
+  /** Reports a pseudonym (keyed UID or pseudonym text) made for attribute `tag`; returns it. */
+  mapped (tag: Tag, pseudonym: string, original: string): string {
+    if (this.#onMapping !== undefined && pseudonym !== original) {
+      const reported = this.#reported as Set<string>
+      if (!reported.has(pseudonym)) {
+        reported.add(pseudonym)
+        this.#onMapping({ tag, pseudonym, original })
+      }
+    }
+    return pseudonym
   }
 
   /** Records a value of an identifying attribute (any depth) or a top-level context value. */

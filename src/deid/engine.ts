@@ -30,7 +30,7 @@ import { isPrivateCreatorTag, makeTag, TAG, UNDEFINED_LENGTH, type Tag } from '.
 import type { DatasetToken, ElementToken, Token, TokenSink } from '../dicom/tokens.js'
 import type { TokenStage } from '../dicom/stream.js'
 import { isStringVR, type VR } from '../dicom/vr.js'
-import { CONTEXT_TAGS, InstanceContext, isContextTag } from './context.js'
+import { CONTEXT_TAGS, InstanceContext, isContextTag, type MappingListener } from './context.js'
 import { attributeRule, creatorKey, effectiveVR, insideMode, insideOverrides, sequenceOperation, type InsideMode } from './attribute-rule.js'
 import { ConceptReader, CONCEPT_NAME_CODE_SEQUENCE, contentItemOverrides } from './content-items.js'
 import { fileMetaTokens, markerTokens, type Marker } from './markers.js'
@@ -55,6 +55,12 @@ export interface DeidEngineOptions {
   readonly profile: CompiledProfile
   readonly keys: DeidKeys
   readonly limits?: Partial<DeidLimits>
+  /**
+   * Told of every pseudonym made (keyed UIDs, pseudonym texts) with its original, once per
+   * instance each, as it is made: for the mapping store (src/store/). Synchronous; the
+   * caller batches and records them before it releases the output.
+   */
+  readonly onMapping?: MappingListener
 }
 
 /** The last tag of the head: Burned In Annotation, which the reject rules read. */
@@ -134,7 +140,7 @@ export class DeidStage implements TokenStage {
     this.#next = next
     this.#stableInput = stableInput
     this.#profile = options.profile
-    this.#ctx = new InstanceContext(options.profile, options.keys)
+    this.#ctx = new InstanceContext(options.profile, options.keys, options.onMapping)
     this.#limits = {
       maxHeaderBytes: options.limits?.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
       maxRewrittenValueBytes: options.limits?.maxRewrittenValueBytes ?? DEFAULT_MAX_REWRITTEN_VALUE_BYTES

@@ -16,7 +16,7 @@ import { isPrivateCreatorTag, type Tag } from '../dicom/tags.js'
 import { isStringVR, type VR } from '../dicom/vr.js'
 import { attributeRule, creatorKey, effectiveVR, insideMode, insideOverrides, sequenceOperation, type LevelScope } from './attribute-rule.js'
 import { CONCEPT_NAME_CODE_SEQUENCE, ConceptReader, contentItemOverrides, VALUE_TYPE } from './content-items.js'
-import { CONTEXT_TAGS, InstanceContext, isContextTag } from './context.js'
+import { CONTEXT_TAGS, InstanceContext, isContextTag, type MappingListener } from './context.js'
 import { markerTokens } from './markers.js'
 import type { CompiledProfile, CompiledRule, Operation } from './profile/types.js'
 import { applyToValues, dummyBytes, dummyText, resolveCompound } from './values.js'
@@ -34,6 +34,8 @@ export interface DeidJsonOptions {
   readonly bulkDataURI?: (uri: string, path: string) => string | undefined
   /** Add the de-identification markers (PS3.15 §E.1.1); default true. */
   readonly markers?: boolean
+  /** Told of every pseudonym made, with its original (as DeidEngineOptions.onMapping). */
+  readonly onMapping?: MappingListener
 }
 
 const NUMERIC_STRING_VRS: ReadonlySet<string> = new Set(['IS', 'DS'])
@@ -42,7 +44,7 @@ const NUMERIC_STRING_VRS: ReadonlySet<string> = new Set(['IS', 'DS'])
 export function deidentifyJson (dataset: DicomJsonDataset, options: DeidJsonOptions): DicomJsonDataset {
   const { profile } = options
   if (profile.mode === 'passthrough') return dataset
-  const ctx = new InstanceContext(profile, options.keys)
+  const ctx = new InstanceContext(profile, options.keys, options.onMapping)
   readContext(dataset, ctx, true)
   checkReject(profile, ctx)
   const out = walk(dataset, { top: true, creators: creatorsOf(dataset), overrides: null, mode: 'none' }, ctx, options, '')

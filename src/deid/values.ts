@@ -59,15 +59,15 @@ export function applyToValues (rule: CompiledRule, operation: Operation, vr: VR,
   switch (operation) {
     case 'remove': return REMOVE
     case 'empty': return EMPTY
-    case 'dummy': return vr === 'UI' ? mapValues(values, (v) => replaceUid(ctx, v)) : DUMMY
+    case 'dummy': return vr === 'UI' ? mapValues(values, (v) => replaceUid(ctx, tag, v)) : DUMMY
     case 'keep': return vr === 'AS' ? mapChecked(values, capAge) : KEEP
-    case 'uid': return vr === 'UI' ? mapValues(values, (v) => replaceUid(ctx, v)) : DUMMY
+    case 'uid': return vr === 'UI' ? mapValues(values, (v) => replaceUid(ctx, tag, v)) : DUMMY
     case 'pseudonym': {
       if (!TEXT_VRS.has(vr) && vr !== 'AE' && vr !== 'CS') return DUMMY
       const format = rule.format ?? '{hash:16}'
       // No per-attribute domain: the same value under the same format gets the same
       // pseudonym wherever it appears (a Patient ID also listed in Other Patient IDs links).
-      return mapValues(values, (v) => keyedPseudonym(ctx.keys, v, format))
+      return mapValues(values, (v) => ctx.mapped(tag, keyedPseudonym(ctx.keys, v, format), v))
     }
     case 'year':
       if (vr === 'DA') return mapChecked(values, yearOnlyDate)
@@ -106,8 +106,8 @@ function resolveAndApply (rule: CompiledRule, operation: Operation, vr: VR, valu
  */
 const STANDARD_UID_ROOT = '1.2.840.10008.'
 
-function replaceUid (ctx: InstanceContext, uid: string): string {
-  return uid.startsWith(STANDARD_UID_ROOT) ? uid : keyedUid(ctx.keys, uid)
+function replaceUid (ctx: InstanceContext, tag: Tag, uid: string): string {
+  return uid.startsWith(STANDARD_UID_ROOT) ? uid : ctx.mapped(tag, keyedUid(ctx.keys, uid), uid)
 }
 
 function mapValues (values: readonly string[], f: (value: string) => string): ValueOutcome {
