@@ -124,6 +124,7 @@ function showText (p: CompiledProfile, all: boolean): string {
     `De-identification Method (0012,0063): ${p.methodDescription}`,
     `De-identification Method Code Sequence (0012,0064): ${p.methodCodes.length === 0 ? 'none' : p.methodCodes.map((c) => `(${c.codeValue}, ${c.codingSchemeDesignator}, "${c.codeMeaning}")`).join(' ')}`,
     `date shift: ${p.dateShift.minDays} to ${p.dateShift.maxDays} days`,
+    `encrypted attributes (0400,0500): ${p.encryption === null ? 'none' : `${p.encryption.cipher} for ${p.encryption.recipients.join(', ')}`}`,
     `reject burned-in annotation: ${p.reject.burnedInAnnotation ? 'yes' : 'no'}`,
     `reject SOP classes: ${p.reject.sopClasses.size === 0 ? 'none' : [...p.reject.sopClasses].map((uid) => `${sopNames.get(uid) ?? '?'} (${uid})`).join(', ')}`,
     ''

@@ -271,3 +271,15 @@ t.test('a file changed on disk is read again', async (t) => {
   writeFileSync(join(dir, 'p.json'), JSON.stringify({ name: 'p', rules: [{ keyword: 'PatientName', action: 'X' }] }))
   t.equal(op(loadProfile(join(dir, 'p.json')), 0x00100010, 'PN'), 'remove')
 })
+
+t.test('encryptedAttributes: recipients relative to their file, inherited, overridden whole', async (t) => {
+  const dir = layered(t, {
+    'parent.json': { name: 'parent', encryptedAttributes: { recipients: ['certs/broker.crt'] } },
+    'child.json': { name: 'child', extends: './parent.json' },
+    'other.json': { name: 'other', extends: './parent.json', encryptedAttributes: { recipients: ['/keys/a.crt', 'b.crt'], cipher: 'aes-128-cbc' } }
+  })
+  t.same(loadProfile(join(dir, 'child.json')).encryption, { recipients: [join(dir, 'certs', 'broker.crt')], cipher: 'aes-256-cbc' }, "the parent's, with its path resolved from the parent's folder")
+  t.same(loadProfile(join(dir, 'other.json')).encryption, { recipients: ['/keys/a.crt', join(dir, 'b.crt')], cipher: 'aes-128-cbc' }, 'the child replaces it whole')
+  t.equal(loadProfile('basic').encryption, null, 'shipped profiles encrypt nothing')
+  t.throws(() => compileProfile({ name: 'x', encryptedAttributes: { recipients: ['rel.crt'] } }, 'x.json'), { code: 'DG_PROFILE_INVALID', message: /encryptedAttributes\.recipients\[0\] must be an absolute path/ })
+})

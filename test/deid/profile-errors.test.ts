@@ -85,7 +85,7 @@ t.test('what only the compiler can check', async (t) => {
   expectError(t, 'both date options across extends', { name: 'x', extends: 'research', options: ['retainLongitudinalFullDates'] }, 'DG_PROFILE_INVALID', /x\.json: options has both/)
   expectError(t, 'minDays above maxDays', { name: 'x', dateShift: { minDays: 10, maxDays: 5 } }, 'DG_PROFILE_INVALID', /x\.json: dateShift minDays 10 is greater than maxDays 5/)
   expectError(t, 'minDays above the inherited maxDays', { name: 'x', extends: 'basic', dateShift: { minDays: 1 } }, 'DG_PROFILE_INVALID', /dateShift minDays 1 is greater than maxDays -1/)
-  expectError(t, 'passthrough with rules', { name: 'x', mode: 'passthrough', rules: [{ keyword: 'PatientName', action: 'Z' }] }, 'DG_PROFILE_INVALID', /x\.json: mode passthrough changes nothing: remove options, rules, reject and dateShift/)
+  expectError(t, 'passthrough with rules', { name: 'x', mode: 'passthrough', rules: [{ keyword: 'PatientName', action: 'Z' }] }, 'DG_PROFILE_INVALID', /x\.json: mode passthrough changes nothing: remove options, rules, reject, dateShift and encryptedAttributes/)
   expectError(t, 'extending passthrough', { name: 'x', extends: 'passthrough' }, 'DG_PROFILE_INVALID', /x\.json: extends names a passthrough profile \(profiles\/passthrough\.json\), which has nothing to build on/)
   expectError(t, 'passthrough extending', { name: 'x', mode: 'passthrough', extends: 'basic' }, 'DG_PROFILE_INVALID', /x\.json: extends is not allowed in a passthrough profile/)
   expectError(t, 'a huge value is not echoed', rule({ keyword: `${'A'.repeat(100)}`, action: 'Z' }), 'DG_PROFILE_INVALID', /rules\[1\]\.keyword "A{60}…" /)
@@ -113,4 +113,10 @@ t.test('extends cycles: DG_PROFILE_CYCLE', async (t) => {
 
 t.test('compileProfile needs the parent of a profile that extends one', async (t) => {
   t.throws(() => compileProfile({ name: 'x', extends: 'basic' }, 'x.json'), { code: 'DG_PROFILE_INVALID', message: /x\.json: extends names a parent profile: load this profile with loadProfile\(\)/ })
+})
+
+t.test('encryptedAttributes mistakes', async (t) => {
+  expectError(t, 'no recipients', { name: 'x', encryptedAttributes: { recipients: [] } }, 'DG_PROFILE_INVALID', /x\.json: encryptedAttributes\.recipients/)
+  expectError(t, 'unknown cipher', { name: 'x', encryptedAttributes: { recipients: ['a.crt'], cipher: 'des' } }, 'DG_PROFILE_INVALID', /x\.json: encryptedAttributes\.cipher/)
+  expectError(t, 'on a passthrough profile', { name: 'x', mode: 'passthrough', encryptedAttributes: { recipients: ['a.crt'] } }, 'DG_PROFILE_INVALID', /x\.json: mode passthrough changes nothing: remove .*encryptedAttributes/)
 })

@@ -10,6 +10,7 @@
  * 3. Profile rules override the table, the parent's rules first, so that a child's rule
  *    replaces its parent's rule with the same selector.
  */
+import { isAbsolute } from 'node:path'
 import type { Tag } from '../../dicom/tags.js'
 import { lookupTag } from '../../dicom/dictionary.js'
 import type { VR } from '../../dicom/vr.js'
@@ -19,7 +20,7 @@ import { CLEANABLE_VRS, DEFAULT_PSEUDONYM_FORMAT, TABLE_OPERATIONS, compileRule,
 import { standardTables, type AttributeRow } from './standard.js'
 import {
   privateBlockKey, privateKey, structuredKey,
-  type CodeItem, type CompiledProfile, type CompiledRule, type Operation, type ProfileSource, type TableAction, type TagPatternRule
+  type CodeItem, type CompiledProfile, type CompiledRule, type EncryptionSettings, type Operation, type ProfileSource, type TableAction, type TagPatternRule
 } from './types.js'
 
 /** One profile file of a chain: what it says, and where it was read from (for messages). */
@@ -238,14 +239,15 @@ function compileLayers (layers: readonly ProfileLayer[]): CompiledProfile {
   const sopClasses = new Set<string>()
   let burnedInAnnotation = false
   const dateShift = { ...DEFAULT_DATE_SHIFT }
+  let encryption: EncryptionSettings | null = null
 
   const passthroughLayer = layers.find((l) => l.source.mode === 'passthrough')
   if (passthroughLayer !== undefined && layers.length > 1) {
     throw invalid(top.file, 'extends', passthroughLayer === top ? 'is not allowed in a passthrough profile' : `names a passthrough profile (${passthroughLayer.file}), which has nothing to build on`)
   }
   for (const { source, file } of layers) {
-    if (source.mode === 'passthrough' && [source.options, source.rules, source.reject, source.dateShift].some((v) => v !== undefined)) {
-      throw invalid(file, 'mode', 'passthrough changes nothing: remove options, rules, reject and dateShift')
+    if (source.mode === 'passthrough' && [source.options, source.rules, source.reject, source.dateShift, source.encryptedAttributes].some((v) => v !== undefined)) {
+      throw invalid(file, 'mode', 'passthrough changes nothing: remove options, rules, reject, dateShift and encryptedAttributes')
     }
     mode = source.mode ?? mode
     for (const [i, option] of (source.options ?? []).entries()) {
@@ -262,6 +264,15 @@ function compileLayers (layers: readonly ProfileLayer[]): CompiledProfile {
     checkShift(source.dateShift?.maxDays, file, 'dateShift.maxDays')
     dateShift.minDays = source.dateShift?.minDays ?? dateShift.minDays
     dateShift.maxDays = source.dateShift?.maxDays ?? dateShift.maxDays
+    const encrypted = source.encryptedAttributes
+    if (encrypted !== undefined) {
+      // The loader made the paths absolute (relative to the file); a profile given as
+      // parsed JSON without a file must use absolute paths.
+      for (const [i, r] of encrypted.recipients.entries()) {
+        if (!isAbsolute(r)) throw invalid(file, `encryptedAttributes.recipients[${i}]`, 'must be an absolute path in a profile that is not read from a file')
+      }
+      encryption = Object.freeze({ recipients: Object.freeze([...encrypted.recipients]), cipher: encrypted.cipher ?? 'aes-256-cbc' })
+    }
   }
   if (dateShift.minDays > dateShift.maxDays) {
     throw invalid(top.file, 'dateShift', `minDays ${dateShift.minDays} is greater than maxDays ${dateShift.maxDays} (with what the parents set)`)
@@ -306,6 +317,7 @@ function compileLayers (layers: readonly ProfileLayer[]): CompiledProfile {
     structuredContent: passthrough ? new Map() : structuredContent(options),
     reject: Object.freeze({ sopClasses, burnedInAnnotation }),
     dateShift: Object.freeze(dateShift),
+    encryption,
     methodDescription: passthrough ? `dicomgate ${top.source.name.slice(0, 32)} (passthrough: not de-identified)` : methodDescription(top.source.name, options.size, mode),
     methodCodes: Object.freeze(passthrough ? [] : methodCodes(options))
   })

@@ -14,7 +14,7 @@ import { DicomgateError } from '../../errors.js'
 import { compileProfile } from './compile.js'
 import { invalid, quote } from './messages.js'
 import { validateProfileSource } from './schema.js'
-import type { CompiledProfile } from './types.js'
+import type { CompiledProfile, ProfileSource } from './types.js'
 
 export interface LoadOptions {
   /** Where bare names are looked up; default: the profiles/ folder shipped with dicomgate. */
@@ -115,12 +115,19 @@ function loadFile (nameOrPath: string, file: string, options: LoadOptions, chain
 
 function compileSource (json: unknown, file: string, options: LoadOptions, chain: readonly string[]): CompiledProfile {
   const shown = displayPath(file)
-  const source = validateProfileSource(json, shown)
+  const source = withAbsoluteRecipients(validateProfileSource(json, shown), dirname(file))
   if (source.extends === undefined) return compileProfile(source, shown)
   if (chain.length + 1 >= MAX_EXTENDS_DEPTH) throw invalid(shown, 'extends', `makes a chain longer than ${MAX_EXTENDS_DEPTH} profiles`)
   const parentFile = resolveFile(source.extends, dirname(file), options)
   const parent = loadFile(source.extends, parentFile, options, [...chain, file], shown)
   return compileProfile(source, shown, parent)
+}
+
+/** Recipient certificates are named relative to the profile file: made absolute here. */
+function withAbsoluteRecipients (source: ProfileSource, dir: string): ProfileSource {
+  const encrypted = source.encryptedAttributes
+  if (encrypted === undefined) return source
+  return { ...source, encryptedAttributes: { ...encrypted, recipients: encrypted.recipients.map((r) => resolve(dir, r)) } }
 }
 
 export interface ProfileSummary {

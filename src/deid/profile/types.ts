@@ -113,6 +113,21 @@ export interface ProfileSource {
     readonly minDays?: number
     readonly maxDays?: number
   }
+  /** Originals kept encrypted in the Encrypted Attributes Sequence (PS3.15 §E.1.2). */
+  readonly encryptedAttributes?: {
+    /** Recipient certificate files (PEM), relative to the profile file. */
+    readonly recipients: readonly string[]
+    readonly cipher?: ContentCipher
+  }
+}
+
+/** CMS content encryption of the Encrypted Attributes (RFC 3565: AES-CBC). */
+export type ContentCipher = 'aes-256-cbc' | 'aes-128-cbc'
+
+/** Where and how the originals are encrypted: recipients as absolute paths. */
+export interface EncryptionSettings {
+  readonly recipients: readonly string[]
+  readonly cipher: ContentCipher
 }
 
 // ── the compiled form ───────────────────────────────────────────────────────────────────
@@ -172,6 +187,8 @@ export interface CompiledProfile {
     readonly burnedInAnnotation: boolean
   }
   readonly dateShift: { readonly minDays: number, readonly maxDays: number }
+  /** Encrypted Attributes for these recipients, or null for none (the profile's or a parent's). */
+  readonly encryption: EncryptionSettings | null
 
   /** De-identification Method (0012,0063): short text naming the profile. */
   readonly methodDescription: string
