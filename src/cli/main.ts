@@ -53,6 +53,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./dump.js')).dumpCommand
   },
   {
+    name: 'keys',
+    summary: 'create the pseudonymization secret and the re-identification key pair (keys init)',
+    load: async () => (await import('./keys.js')).keysCommand
+  },
+  {
     name: 'profile',
     summary: 'list the de-identification profiles, or show what one compiles to',
     load: async () => (await import('./profile.js')).profileCommand
