@@ -28,10 +28,12 @@
  *   Media Storage SOP Instance UID, equals SOP Instance UID (PS3.10 §7.1), which is recorded.
  * - Group lengths (gggg,0000) are not: they are dropped on output (PS3.5 §7.2) and would be
  *   wrong once the originals are back.
- * - Specific Character Set (0008,0005) and SOP Instance UID (0008,0018) always are, when the
- *   input has them, changed or not: the first says how the text of the originals is encoded
- *   (PS3.5 §6.1.2.3); GDCM's re-identifier (`gdcmanon -d`) refuses encrypted content that
- *   lacks the second (except for a DICOMDIR).
+ * - Some are recorded whenever the input has them, changed or not: Specific Character Set
+ *   (0008,0005), which says how the text of the originals is encoded (PS3.5 §6.1.2.3); SOP
+ *   Instance UID (0008,0018), without which GDCM's re-identifier (`gdcmanon -d`) refuses the
+ *   encrypted content (but for a DICOMDIR); and the de-identification markers (markers.ts),
+ *   which re-identification removes unless they are among the originals, so that an input
+ *   that already said Patient Identity Removed YES keeps saying it.
  *
  * Memory: an input attribute is held until its output is seen; if the output is the same it
  * is released, so what stays is what changed, plus the output from (0400,0500) to the
@@ -46,6 +48,7 @@ import { DicomgateError } from '../errors.js'
 import type { TokenStage } from '../dicom/stream.js'
 import { isGroupLengthTag, makeTag, TAG, UNDEFINED_LENGTH, type Tag } from '../dicom/tags.js'
 import type { Token, TokenSink } from '../dicom/tokens.js'
+import { MARKER_TAGS } from './markers.js'
 import { encodeEncryptedAttributesDataSet, encryptedAttributesItem, ENCRYPTED_ATTRIBUTES_TAGS } from './modified-attributes.js'
 import { AttributeDigest, heldCopy, TopLevelTracker, valueBytes, type Attribute } from './top-level.js'
 
@@ -67,7 +70,7 @@ export interface EncryptedAttributesOptions {
 const BOUNDARY: Tag = makeTag(0x7fe0, 0x0000)
 const ENCRYPTED_ATTRIBUTES_SEQUENCE = ENCRYPTED_ATTRIBUTES_TAGS.EncryptedAttributesSequence
 /** Recorded even when unchanged (see the header). */
-const ALWAYS_RECORDED: ReadonlySet<Tag> = new Set([TAG.SpecificCharacterSet, makeTag(0x0008, 0x0018)])
+const ALWAYS_RECORDED: ReadonlySet<Tag> = new Set([TAG.SpecificCharacterSet, makeTag(0x0008, 0x0018), ...Object.values(MARKER_TAGS)])
 
 interface Recording {
   readonly tag: Tag

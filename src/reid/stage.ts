@@ -169,8 +169,17 @@ export class ReidentifyStage implements TokenStage {
     for (const t of held) this.#mergeToken(t)
   }
 
+  /**
+   * The first item that decrypts with this key and whose content reads as an Encrypted
+   * Attributes Data Set. EnvelopedData is not authenticated: a key it was not meant for may
+   * pass every check by chance and give random bytes (OpenSSL's and dicomgate's decryption
+   * both return a random content key rather than reveal a padding error, RFC 3218 §2.3), so
+   * content that does not read is also a reason to try the next item. Errors: DG_CMS_INVALID
+   * if any item decrypted but did not read, else DG_CMS_NO_RECIPIENT.
+   */
   #decryptOne (items: readonly Token[][]): { originals: Attribute[], syntax: TransferSyntax, index: number } {
     let notForThisKey: DicomgateError | undefined
+    let unreadable: DicomgateError | undefined
     for (let index = 0; index < items.length; index++) {
       const item = items[index] as Token[]
       const content = topLevelValue(item, ENCRYPTED_ATTRIBUTES_TAGS.EncryptedContent)
@@ -188,9 +197,14 @@ export class ReidentifyStage implements TokenStage {
       }
       const syntaxValue = topLevelValue(item, ENCRYPTED_ATTRIBUTES_TAGS.EncryptedContentTransferSyntaxUID)
       if (syntaxValue === undefined) throw new DicomgateError('DG_CMS_INVALID', 'an item of the Encrypted Attributes Sequence has no Encrypted Content Transfer Syntax UID (0400,0510)')
-      return { ...decodeEncryptedAttributesDataSet(decrypted, uidText(syntaxValue)), index }
+      try {
+        return { ...decodeEncryptedAttributesDataSet(decrypted, uidText(syntaxValue)), index }
+      } catch (err) {
+        if (!isDicomgateError(err) || err.code !== 'DG_CMS_INVALID') throw err
+        unreadable ??= err
+      }
     }
-    throw notForThisKey ?? new DicomgateError('DG_CMS_INVALID', 'no item of the Encrypted Attributes Sequence (0400,0500) has Encrypted Content (0400,0520)')
+    throw unreadable ?? notForThisKey ?? new DicomgateError('DG_CMS_INVALID', 'no item of the Encrypted Attributes Sequence (0400,0500) has Encrypted Content (0400,0520)')
   }
 
   // ── 3. merge ──────────────────────────────────────────────────────────────────────
