@@ -1,6 +1,7 @@
 /**
- * The Encrypted Attributes stage (src/deid/encrypted-attributes.ts), checked with real
- * tools: `openssl cms -decrypt` opens our Encrypted Content (0400,0520), and what it holds
+ * The Encrypted Attributes stage (src/deid/encrypted-attributes.ts), encrypting with
+ * dicomgate's CMS module and checked with real tools: `openssl cms -decrypt` opens our
+ * Encrypted Content (0400,0520), and what it holds
  * is a bare Explicit VR Little Endian dataset, (0400,0550) with one item holding exactly the
  * original values of what the profile replaced or removed (compared with dcmconv's Little
  * Endian copy for a Big Endian input). Also: the three forms agree (but for the random bytes
@@ -67,7 +68,7 @@ t.test('openssl opens (0400,0520): (0400,0550) holds exactly the originals of wh
     t.match(readTokens(output).find((tk) => tk.type === 'element' && tk.tag === makeTag(0x0400, 0x0510)), { value: Buffer.from('1.2.840.10008.1.2.1\0') }, `${path}: (0400,0510) is Explicit VR Little Endian`)
     const [content, ...others] = encryptedContents(output)
     t.equal(others.length, 0, `${path}: one item`)
-    const item = datasetAttributes(modifiedAttributesItem(t, recipient.decrypt(content as Uint8Array)))
+    const item = datasetAttributes(modifiedAttributesItem(t, recipient.openssl.decrypt(content as Uint8Array)))
     const original = fileAttributes(input)
     const deid = fileAttributes(output)
     const changed = [...original.dataset.keys()].filter((tag) => restorable(tag) && (deid.dataset.get(tag) !== original.dataset.get(tag) || ALWAYS.has(tag) || isMarkerTag(tag)))
@@ -93,7 +94,7 @@ t.test('a Big Endian input: binary originals are swapped to Little Endian (check
   }))
   const input = readFileSync(path)
   const output = Buffer.concat(deidentifyBuffer(input, { profile: loadProfile(profilePath), keys, encryption: { encrypt: recipient.encrypt } }))
-  const item = datasetAttributes(modifiedAttributesItem(t, recipient.decrypt(encryptedContents(output)[0] as Uint8Array)))
+  const item = datasetAttributes(modifiedAttributesItem(t, recipient.openssl.decrypt(encryptedContents(output)[0] as Uint8Array)))
   const littleEndianBytes = readFileSync(converted)
   const littleEndian = fileAttributes(littleEndianBytes)
   const vrs = new Map(readTokens(littleEndianBytes).flatMap((tk) => (tk.type === 'element' ? [[tk.tag, tk.vr] as const] : [])))

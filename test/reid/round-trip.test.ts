@@ -1,6 +1,7 @@
 /**
  * De-identify with Encrypted Attributes, then re-identify (PS3.15 E.1.2): every fixture
- * under the basic and research profiles, with OpenSSL's `cms` as the cipher. What comes back
+ * under the basic and research profiles, encrypted and decrypted by dicomgate's CMS module,
+ * and with OpenSSL's `cms` on either side as an independent check. What comes back
  * is the original: every top-level attribute before (7FE0,0000) equal in tag, VR and value
  * (sequences by content), none added (the markers and (0400,0500) are gone), and the file
  * meta's Media Storage SOP Instance UID is the original SOP Instance UID again. The three
@@ -42,45 +43,52 @@ function errorCode (run: () => unknown): string | undefined {
   }
 }
 
+/** Who encrypts and who decrypts: dicomgate's CMS module, and OpenSSL on either side. */
+const CIPHERS = [['dicomgate', 'dicomgate'], ['dicomgate', 'openssl'], ['openssl', 'dicomgate']] as const
+
 for (const profileName of ['basic', 'research']) {
-  t.test(`every fixture round-trips under ${profileName}`, { skip: opensslSkip }, async (t) => {
-    const profile = loadProfile(profileName)
-    const recipient = makeRecipient(t)
-    const options: DeidOptions = { profile, keys, encryption: { encrypt: recipient.encrypt } }
-    let roundTrips = 0
-    for (const entry of fixtureEntries()) {
-      const input = readFileSync(entry.absolutePath)
-      let deidentified: Buffer
-      try {
-        deidentified = Buffer.concat(deidentifyBuffer(input, options))
-      } catch (err) {
-        // Refused as it is without encryption (a rejected SOP class, a truncated file).
-        const code = isDicomgateError(err) ? err.code : 'not a DicomgateError'
-        t.equal(code, errorCode(() => deidentifyBuffer(input, { profile, keys })), `${entry.path}: refused with ${code}, as without encryption`)
-        continue
+  for (const [encryptor, decryptor] of CIPHERS) {
+    t.test(`every fixture round-trips under ${profileName}, encrypted by ${encryptor}, decrypted by ${decryptor}`, { skip: opensslSkip }, async (t) => {
+      const profile = loadProfile(profileName)
+      const recipient = makeRecipient(t)
+      const encrypt = encryptor === 'openssl' ? recipient.openssl.encrypt : recipient.encrypt
+      const decrypt = decryptor === 'openssl' ? recipient.openssl.decrypt : recipient.decrypt
+      const options: DeidOptions = { profile, keys, encryption: { encrypt } }
+      let roundTrips = 0
+      for (const entry of fixtureEntries()) {
+        const input = readFileSync(entry.absolutePath)
+        let deidentified: Buffer
+        try {
+          deidentified = Buffer.concat(deidentifyBuffer(input, options))
+        } catch (err) {
+          // Refused as it is without encryption (a rejected SOP class, a truncated file).
+          const code = isDicomgateError(err) ? err.code : 'not a DicomgateError'
+          t.equal(code, errorCode(() => deidentifyBuffer(input, { profile, keys })), `${entry.path}: refused with ${code}, as without encryption`)
+          continue
+        }
+        const original = fileAttributes(input)
+        const deid = fileAttributes(deidentified)
+        t.ok(deid.dataset.has(ENCRYPTED_ATTRIBUTES_SEQUENCE), `${entry.path}: has (0400,0500)`)
+        if (original.text.get(PATIENT_NAME) !== undefined && original.text.get(PATIENT_NAME) !== '') {
+          t.not(deid.text.get(PATIENT_NAME), original.text.get(PATIENT_NAME), `${entry.path}: de-identified`)
+        }
+        const back = fileAttributes(Buffer.concat(reidentifyBuffer(deidentified, { decrypt })))
+        t.same(differingTags(original.dataset, back.dataset, restorable), [], `${entry.path}: every attribute before (7FE0,0000) comes back, and nothing else`)
+        t.notOk([...back.dataset.keys()].some((tag) => isMarkerTag(tag) && !original.dataset.has(tag)), `${entry.path}: markers gone`)
+        const sopInstance = original.text.get(SOP_INSTANCE_UID) ?? ''
+        if (sopInstance !== '') {
+          t.equal(back.meta.get(MEDIA_STORAGE_SOP_INSTANCE_UID), sopInstance, `${entry.path}: Media Storage SOP Instance UID restored`)
+        } else {
+          // No SOP Instance UID in the dataset (a DICOMDIR, test files): the file meta is not
+          // recorded (group 0002 has no place in a dataset), so its pseudonym stays.
+          t.equal(back.meta.get(MEDIA_STORAGE_SOP_INSTANCE_UID), deid.meta.get(MEDIA_STORAGE_SOP_INSTANCE_UID), `${entry.path}: without a SOP Instance UID the meta's stays as de-identified`)
+        }
+        t.equal(back.transferSyntax, original.transferSyntax, `${entry.path}: transfer syntax kept`)
+        roundTrips++
       }
-      const original = fileAttributes(input)
-      const deid = fileAttributes(deidentified)
-      t.ok(deid.dataset.has(ENCRYPTED_ATTRIBUTES_SEQUENCE), `${entry.path}: has (0400,0500)`)
-      if (original.text.get(PATIENT_NAME) !== undefined && original.text.get(PATIENT_NAME) !== '') {
-        t.not(deid.text.get(PATIENT_NAME), original.text.get(PATIENT_NAME), `${entry.path}: de-identified`)
-      }
-      const back = fileAttributes(Buffer.concat(reidentifyBuffer(deidentified, { decrypt: recipient.decrypt })))
-      t.same(differingTags(original.dataset, back.dataset, restorable), [], `${entry.path}: every attribute before (7FE0,0000) comes back, and nothing else`)
-      t.notOk([...back.dataset.keys()].some((tag) => isMarkerTag(tag) && !original.dataset.has(tag)), `${entry.path}: markers gone`)
-      const sopInstance = original.text.get(SOP_INSTANCE_UID) ?? ''
-      if (sopInstance !== '') {
-        t.equal(back.meta.get(MEDIA_STORAGE_SOP_INSTANCE_UID), sopInstance, `${entry.path}: Media Storage SOP Instance UID restored`)
-      } else {
-        // No SOP Instance UID in the dataset (a DICOMDIR, test files): the file meta is not
-        // recorded (group 0002 has no place in a dataset), so its pseudonym stays.
-        t.equal(back.meta.get(MEDIA_STORAGE_SOP_INSTANCE_UID), deid.meta.get(MEDIA_STORAGE_SOP_INSTANCE_UID), `${entry.path}: without a SOP Instance UID the meta's stays as de-identified`)
-      }
-      t.equal(back.transferSyntax, original.transferSyntax, `${entry.path}: transfer syntax kept`)
-      roundTrips++
-    }
-    t.ok(roundTrips >= 25, `${roundTrips} fixtures round-trip (the others are refused by the profile)`)
-  })
+      t.ok(roundTrips >= 25, `${roundTrips} fixtures round-trip (the others are refused by the profile)`)
+    })
+  }
 }
 
 t.test('whole, stream (7-byte chunks) and chunk forms of re-identification agree byte for byte', { skip: opensslSkip }, async (t) => {
