@@ -23,7 +23,14 @@ import { dirname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { threadId } from 'node:worker_threads'
 import { DicomgateError, isDicomgateError } from '../errors.js'
-import { createDeidChunkTransform, createDeidTransform, deidentifyBuffer, type DeidOptions } from '../deid/index.js'
+import { createDeidChunkTransform, createDeidTransform, deidentifyBuffer, type DeidEncryption, type DeidOptions } from '../deid/index.js'
+import type { ContentCipherName } from '../cms/enveloped.js'
+import type { PseudonymMapping } from '../deid/context.js'
+import { keywordOf } from '../dicom/dictionary.js'
+import { formatTag } from '../dicom/tags.js'
+import type { CompiledProfile } from '../deid/profile/types.js'
+import { deriveKeys } from '../pseudonym/keys.js'
+import type { Mapping, PseudonymStore, StoreConfig } from '../store/types.js'
 
 /** Files up to this size are read whole; larger ones stream. */
 export const WHOLE_FILE_MAX_BYTES = 32 * 1024 * 1024
@@ -35,6 +42,58 @@ const IOV_MAX = 1024
 export interface Job {
   readonly input: string
   readonly output: string
+}
+
+/** What every thread of a run builds its runner from: structured-cloneable, sent to workers as is. */
+export interface RunSettings {
+  /** The compiled profile: workers never load or validate profile files. */
+  readonly profile: CompiledProfile
+  readonly secret: Uint8Array
+  /** Where to record the pseudonyms made; each thread opens its own connection. */
+  readonly store?: StoreConfig | undefined
+  /** Encrypted Attributes (PS3.15 §E.1.2) for these recipient certificates (DER). */
+  readonly encryption?: { readonly certificates: readonly Uint8Array[], readonly cipher: ContentCipherName } | undefined
+}
+
+/** A runner for this thread, with the store it records into; `close` when the jobs are done. */
+export async function openRunner (settings: RunSettings): Promise<{ readonly runner: JobRunner, close: () => Promise<void> }> {
+  const options = await openRunnerOptions(settings)
+  if (settings.store === undefined) return { runner: new JobRunner(options), close: async () => {} }
+  const { openStore } = await import('../store/index.js')
+  const store = await openStore(settings.store, settings.secret)
+  return { runner: new JobRunner(options, { store }), close: async () => { await store.close() } }
+}
+
+/** The engine's options from the settings: keys derived, certificates parsed. */
+export async function openRunnerOptions (settings: Omit<RunSettings, 'store'>): Promise<DeidOptions> {
+  return {
+    profile: settings.profile,
+    keys: deriveKeys(settings.secret),
+    ...(settings.encryption === undefined ? {} : { encryption: await encryptionFor(settings.encryption) })
+  }
+}
+
+/** The CMS encryption of the originals (src/cms/), loaded only when asked for. */
+async function encryptionFor ({ certificates, cipher }: NonNullable<RunSettings['encryption']>): Promise<DeidEncryption> {
+  const [{ encryptEnveloped }, { certificateFromPem }] = await Promise.all([import('../cms/enveloped.js'), import('../cms/keys.js')])
+  const recipients = certificates.map((der, i) => certificateFromPem(der, `recipient certificate ${i + 1}`))
+  return { encrypt: (content) => encryptEnveloped(content, recipients, { cipher }) }
+}
+
+/** A mapping as the engine reports it, as the store records it. */
+export function storedMapping (m: PseudonymMapping, keyId: string): Mapping {
+  return { pseudonym: m.pseudonym, original: m.original, kind: keywordOf(m.tag) ?? formatTag(m.tag), keyId }
+}
+
+export interface RunnerOptions {
+  /** Files up to this size are read whole (default WHOLE_FILE_MAX_BYTES). */
+  readonly wholeFileMaxBytes?: number
+  /**
+   * Where the file's pseudonyms are recorded (docs/store.md): an output is renamed into
+   * place only after its mappings are committed, so no output carries a pseudonym the
+   * store cannot answer for.
+   */
+  readonly store?: Pick<PseudonymStore, 'record'>
 }
 
 export type JobResult =
@@ -49,6 +108,9 @@ export type JobResult =
 export class JobRunner {
   readonly #options: DeidOptions
   readonly #wholeFileMaxBytes: number
+  readonly #store: Pick<PseudonymStore, 'record'> | undefined
+  /** The mappings of the file being done, when there is a store. */
+  #mappings: Mapping[] = []
   #buffer = Buffer.allocUnsafeSlow(0)
   /** The two read buffers of streamed files, made on the first one. */
   #chunks: readonly [Buffer, Buffer] | null = null
@@ -58,10 +120,16 @@ export class JobRunner {
   /** Partial file names: unique per process, thread and file without a random source. */
   #partials = 0
 
-  /** `wholeFileMaxBytes`: files up to this size are read whole (default WHOLE_FILE_MAX_BYTES). */
-  constructor (options: DeidOptions, wholeFileMaxBytes = WHOLE_FILE_MAX_BYTES) {
-    this.#options = options
+  constructor (options: DeidOptions, { wholeFileMaxBytes = WHOLE_FILE_MAX_BYTES, store }: RunnerOptions = {}) {
+    this.#store = store
     this.#wholeFileMaxBytes = wholeFileMaxBytes
+    if (store === undefined) {
+      this.#options = options
+      return
+    }
+    const keyId = options.keys.fingerprint
+    const onMapping = (m: PseudonymMapping): void => { this.#mappings.push(storedMapping(m, keyId)) }
+    this.#options = { ...options, onMapping }
   }
 
   async run (job: Job): Promise<JobResult> {
@@ -69,6 +137,7 @@ export class JobRunner {
     this.#busy = true
     let bytesIn = 0
     const partial = `${job.output}.partial-${process.pid}-${threadId}-${this.#partials++}`
+    this.#mappings = []
     try {
       const dir = dirname(job.output)
       if (!this.#madeDirs.has(dir)) {
@@ -88,6 +157,7 @@ export class JobRunner {
       } finally {
         closeSync(input)
       }
+      if (this.#store !== undefined && this.#mappings.length > 0) await this.#store.record(this.#mappings)
       renameSync(partial, job.output)
       return { ok: true, bytesIn, bytesOut }
     } catch (err) {

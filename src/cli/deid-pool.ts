@@ -20,18 +20,9 @@
 import { availableParallelism } from 'node:os'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
-import type { CompiledProfile } from '../deid/profile/types.js'
-import type { Job, JobResult } from './deid-job.js'
+import type { Job, JobResult, RunSettings } from './deid-job.js'
 
-export interface PoolOptions {
-  readonly profile: CompiledProfile
-  readonly secret: Uint8Array
-}
-
-export interface WorkerData {
-  /** The compiled profile, structured-cloned: workers never load or validate profile files. */
-  readonly profile: CompiledProfile
-  readonly secret: Uint8Array
+export interface WorkerData extends RunSettings {
   readonly jobs: readonly Job[]
   /** One Int32: the index of the next job to take. */
   readonly next: SharedArrayBuffer
@@ -77,7 +68,7 @@ export class DeidPool {
   }
 
   /** Runs every job once, reporting each result as it comes; then the workers end. */
-  async run (jobs: readonly Job[], options: PoolOptions, onResult: (job: Job, result: JobResult) => void): Promise<void> {
+  async run (jobs: readonly Job[], settings: RunSettings, onResult: (job: Job, result: JobResult) => void): Promise<void> {
     const next = new SharedArrayBuffer(4)
     const counter = new Int32Array(next)
     let reported = 0
@@ -88,18 +79,22 @@ export class DeidPool {
     // More workers than jobs beyond the first would only start to find nothing left.
     const used = this.#workers.slice(0, Math.max(0, jobs.length - 1))
     for (const idle of this.#workers.slice(used.length)) void idle.terminate()
-    const work: WorkerData = { profile: options.profile, secret: options.secret, jobs, next }
+    const work: WorkerData = { ...settings, jobs, next }
     for (const worker of used) {
       worker.on('message', (message: WorkerResult) => { report(message.index, message.result) })
       worker.postMessage(work)
     }
     // Loaded here, not on import: the workers are started before this thread loads the engine.
-    const [{ JobRunner }, { deriveKeys }] = await Promise.all([import('./deid-job.js'), import('../pseudonym/keys.js')])
-    const runner = new JobRunner({ profile: options.profile, keys: deriveKeys(options.secret) })
-    for (let index = takeJob(counter); index < jobs.length; index = takeJob(counter)) {
-      report(index, await runner.run(jobs[index] as Job))
-      // Let the workers' results and the progress bar through.
-      await nextTurn()
+    const { openRunner } = await import('./deid-job.js')
+    const { runner, close } = await openRunner(settings)
+    try {
+      for (let index = takeJob(counter); index < jobs.length; index = takeJob(counter)) {
+        report(index, await runner.run(jobs[index] as Job))
+        // Let the workers' results and the progress bar through.
+        await nextTurn()
+      }
+    } finally {
+      await close()
     }
     await Promise.all(this.#exited.slice(0, used.length))
     // A worker that died with a job taken would leave it unreported: never a silent gap.

@@ -6,8 +6,7 @@
 
 import { once } from 'node:events'
 import { parentPort } from 'node:worker_threads'
-import { deriveKeys } from '../pseudonym/keys.js'
-import { JobRunner, type Job } from './deid-job.js'
+import { openRunner, type Job } from './deid-job.js'
 import { takeJob, type WorkerData, type WorkerResult } from './deid-pool.js'
 
 const port = parentPort
@@ -15,10 +14,13 @@ if (port === null) throw new Error('deid-worker runs as a worker thread only')
 const [data] = await once(port, 'message') as [WorkerData]
 // Without this the port's listener would keep the thread alive after the last job.
 port.unref()
-const runner = new JobRunner({ profile: data.profile, keys: deriveKeys(data.secret) })
+const { runner, close } = await openRunner(data)
 const counter = new Int32Array(data.next)
-
-for (let index = takeJob(counter); index < data.jobs.length; index = takeJob(counter)) {
-  const message: WorkerResult = { index, result: await runner.run(data.jobs[index] as Job) }
-  port.postMessage(message)
+try {
+  for (let index = takeJob(counter); index < data.jobs.length; index = takeJob(counter)) {
+    const message: WorkerResult = { index, result: await runner.run(data.jobs[index] as Job) }
+    port.postMessage(message)
+  }
+} finally {
+  await close()
 }

@@ -10,11 +10,17 @@
 import { createReadStream, statSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join, relative, resolve } from 'node:path'
+import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import { UsageError } from '../errors.js'
 import { DeidPool } from './deid-pool.js'
-import type { Job, JobResult } from './deid-job.js'
+import type { Job, JobResult, RunSettings } from './deid-job.js'
+import type { ContentCipherName } from '../cms/enveloped.js'
+import type { CompiledProfile } from '../deid/profile/types.js'
+import type { StoreConfig } from '../store/types.js'
+import type { DeidOptions } from '../deid/index.js'
+import { describeStore, parseStoreOption } from './store-option.js'
 import { EXIT_FAILURE, EXIT_OK, printable } from './common.js'
 import type { CliIO, Command } from './main.js'
 import { Progress } from './progress.js'
@@ -37,6 +43,16 @@ Options:
                        (default: $DICOMGATE_SECRET_FILE, or
                        ~/.config/dicomgate/secret). Created with mode 0600 when
                        missing; keep it to get the same pseudonyms again.
+  --store S            record every pseudonym made (UIDs, pseudonymized IDs)
+                       with its original, encrypted, in the mapping store: a
+                       SQLite file, or a postgres:// URL (docs/store.md). An
+                       output file appears only once its mappings are stored.
+  --encrypt-to CERT    keep the originals of what the profile replaces or removes,
+                       CMS-encrypted for this recipient certificate (PEM), in
+                       the Encrypted Attributes Sequence (0400,0500), for
+                       \`dicomgate reidentify\`; repeatable, added to the
+                       profile's recipients (docs/reidentification.md)
+  --encrypt-cipher C   aes-256-cbc (default) or aes-128-cbc
   --threads N          threads that de-identify, for many files (default: one per core)
   -h, --help           show this help
 
@@ -55,6 +71,9 @@ interface DeidArgs {
   readonly profile: string
   readonly secretFile: string | undefined
   readonly threads: number | undefined
+  readonly store: StoreConfig | undefined
+  readonly encryptTo: readonly string[]
+  readonly encryptCipher: ContentCipherName | undefined
 }
 
 function parse (args: readonly string[]): DeidArgs | 'help' {
@@ -68,6 +87,9 @@ function parse (args: readonly string[]): DeidArgs | 'help' {
         profile: { type: 'string', short: 'p' },
         'secret-file': { type: 'string' },
         threads: { type: 'string', short: 'j' },
+        store: { type: 'string' },
+        'encrypt-to': { type: 'string', multiple: true },
+        'encrypt-cipher': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     })
@@ -85,7 +107,19 @@ function parse (args: readonly string[]): DeidArgs | 'help' {
   }
   if (positionals.includes('-') && values.out !== '-') throw new UsageError('standard input (-) goes to standard output: use --out -')
   if (values.out === '-' && positionals.length !== 1) throw new UsageError('--out - takes exactly one input')
-  return { inputs: positionals, out: values.out, profile: values.profile ?? 'basic', secretFile: values['secret-file'], threads }
+  const store = values.store === undefined ? undefined : parseStoreOption(values.store)
+  const cipher = values['encrypt-cipher']
+  if (cipher !== undefined && cipher !== 'aes-256-cbc' && cipher !== 'aes-128-cbc') throw new UsageError('--encrypt-cipher takes aes-256-cbc or aes-128-cbc')
+  return {
+    inputs: positionals,
+    out: values.out,
+    profile: values.profile ?? 'basic',
+    secretFile: values['secret-file'],
+    threads,
+    store,
+    encryptTo: values['encrypt-to'] ?? [],
+    encryptCipher: cipher
+  }
 }
 
 async function run (args: readonly string[], io: CliIO): Promise<number> {
@@ -99,17 +133,19 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
   const threads = parsed.inputs.length === 1 && isFile(parsed.inputs[0] as string) ? 1 : parsed.threads
   const pool = parsed.out === '-' ? undefined : DeidPool.start(threads)
   try {
-    const [{ createDeidTransform }, { loadProfile }, { deriveKeys }, { createdSecretNotice, defaultSecretPath, loadOrCreateSecret }] = await Promise.all([
-      import('../deid/index.js'), import('../deid/profile/load.js'), import('../pseudonym/keys.js'), import('../pseudonym/secret.js')
+    const [{ createDeidTransform }, { loadProfile }, { createdSecretNotice, defaultSecretPath, loadOrCreateSecret }] = await Promise.all([
+      import('../deid/index.js'), import('../deid/profile/load.js'), import('../pseudonym/secret.js')
     ])
     // The profile compiles before any input is read: an invalid one stops here (exit 1).
     const profile = loadProfile(parsed.profile)
     const secretPath = parsed.secretFile ?? defaultSecretPath()
     const { secret } = await loadOrCreateSecret(secretPath, { onCreate: (path) => { io.stderr.write(`${createdSecretNotice(path)}\n`) } })
+    const encryption = await encryptionSettings(profile, parsed)
     if (pool === undefined) {
       const input = parsed.inputs[0] as string
       const source = input === '-' ? io.stdin : createReadStream(input, { highWaterMark: 1024 * 1024 })
-      await pipeline(source, createDeidTransform({ profile, keys: deriveKeys(secret) }), io.stdout)
+      const { openRunnerOptions } = await import('./deid-job.js')
+      await streamToStdout(source, await openRunnerOptions({ profile, secret, encryption }), parsed.store, secret, io, createDeidTransform)
       return EXIT_OK
     }
     const jobs = await collectJobs(parsed.inputs, resolve(parsed.out))
@@ -118,7 +154,7 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
     const rejected: Array<{ job: Job, result: JobResult & { ok: false } }> = []
     let done = 0
     let bytes = 0
-    await pool.run(jobs, { profile, secret }, (job, result) => {
+    await pool.run(jobs, { profile, secret, store: parsed.store, encryption }, (job, result) => {
       if (result.ok) done++
       else rejected.push({ job, result })
       bytes += result.bytesIn
@@ -128,6 +164,7 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
     const seconds = (performance.now() - started) / 1000
     io.stderr.write(`dicomgate deid: ${done} of ${jobs.length} files de-identified, ${rejected.length} rejected; ` +
       `${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s (profile ${profile.name})\n`)
+    if (parsed.store !== undefined) io.stderr.write(`pseudonym mappings recorded in ${describeStore(parsed.store)}\n`)
     if (rejected.length > 0) {
       io.stderr.write('rejected (no output written):\n')
       const cwd = process.cwd()
@@ -138,6 +175,62 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
     return rejected.length > 0 ? EXIT_FAILURE : EXIT_OK
   } finally {
     await pool?.close()
+  }
+}
+
+/**
+ * The recipients of the Encrypted Attributes: the profile's, then --encrypt-to's, each
+ * certificate read and checked here (DG_KEY_INVALID stops the run before any input is
+ * read) and handed to the threads as DER.
+ */
+async function encryptionSettings (profile: CompiledProfile, parsed: DeidArgs): Promise<RunSettings['encryption']> {
+  const paths = [...(profile.encryption?.recipients ?? []), ...parsed.encryptTo]
+  if (paths.length === 0) {
+    if (parsed.encryptCipher !== undefined) throw new UsageError('--encrypt-cipher needs recipients: --encrypt-to CERT, or a profile with encryptedAttributes')
+    return undefined
+  }
+  if (profile.mode === 'passthrough') throw new UsageError('a passthrough profile removes nothing, so there is nothing to encrypt: drop --encrypt-to')
+  const { loadCertificate } = await import('../cms/keys.js')
+  const certificates = await Promise.all([...new Set(paths)].map(async (path) => (await loadCertificate(path)).der))
+  return { certificates, cipher: parsed.encryptCipher ?? profile.encryption?.cipher ?? 'aes-256-cbc' }
+}
+
+/**
+ * One stream to standard output. Its bytes go out as they are made, so a mapping cannot
+ * hold them back: mappings are recorded as they come (the store batches them), a store
+ * failure destroys the stream (the output ends short, exit 1), and success waits for every
+ * mapping to be committed.
+ */
+async function streamToStdout (
+  source: NodeJS.ReadableStream,
+  options: DeidOptions,
+  storeConfig: StoreConfig | undefined,
+  secret: Uint8Array,
+  io: CliIO,
+  create: (options: DeidOptions) => Transform
+): Promise<void> {
+  if (storeConfig === undefined) {
+    await pipeline(source, create(options), io.stdout)
+    return
+  }
+  const [{ openStore }, { storedMapping }] = await Promise.all([import('../store/index.js'), import('./deid-job.js')])
+  const store = await openStore(storeConfig, secret)
+  try {
+    const pending: Array<Promise<void>> = []
+    const keyId = options.keys.fingerprint
+    const transform: Transform = create({
+      ...options,
+      onMapping: (m) => {
+        pending.push(store.record([storedMapping(m, keyId)]).catch((err: unknown) => {
+          transform.destroy(err instanceof Error ? err : new Error(String(err)))
+          throw err
+        }))
+      }
+    })
+    await pipeline(source, transform, io.stdout)
+    await Promise.all(pending)
+  } finally {
+    await store.close()
   }
 }
 

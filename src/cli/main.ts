@@ -58,6 +58,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./keys.js')).keysCommand
   },
   {
+    name: 'lookup',
+    summary: 'print the original behind a pseudonym, from the mapping store (audited)',
+    load: async () => (await import('./lookup.js')).lookupCommand
+  },
+  {
     name: 'profile',
     summary: 'list the de-identification profiles, or show what one compiles to',
     load: async () => (await import('./profile.js')).profileCommand

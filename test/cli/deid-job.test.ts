@@ -28,7 +28,7 @@ function workdir (t: Test): string {
 for (const [name, wholeFileMaxBytes] of [['read whole', Infinity], ['streamed', 0]] as const) {
   t.test(`a file ${name} gives the library's bytes, into a folder made on demand`, async (t) => {
     const dir = workdir(t)
-    const runner = new JobRunner(options, wholeFileMaxBytes)
+    const runner = new JobRunner(options, { wholeFileMaxBytes })
     const output = join(dir, 'a', 'b', 'out.dcm')
     // Twice through one runner: the reused read buffer must not leak the first file into the second.
     for (let i = 0; i < 2; i++) {
@@ -56,7 +56,7 @@ t.test('a smaller file after a larger one reads only its own bytes', async (t) =
 for (const [name, wholeFileMaxBytes] of [['read whole', Infinity], ['streamed', 0]] as const) {
   t.test(`a rejected file (${name}) leaves nothing behind`, async (t) => {
     const dir = workdir(t)
-    const result = await new JobRunner(options, wholeFileMaxBytes).run({ input: SC, output: join(dir, 'sc.dcm') })
+    const result = await new JobRunner(options, { wholeFileMaxBytes }).run({ input: SC, output: join(dir, 'sc.dcm') })
     t.match(result, { ok: false, code: 'DG_DEID_REJECTED_SOP_CLASS' })
     t.same(readdirSync(dir), [], 'no output, no partial file')
   })
@@ -77,7 +77,7 @@ t.test('file system errors are DG_IO without the path', async (t) => {
 
 t.test('one job at a time', async (t) => {
   const dir = workdir(t)
-  const runner = new JobRunner(options, 0)
+  const runner = new JobRunner(options, { wholeFileMaxBytes: 0 })
   // A deflated dataset over the size limit takes the (asynchronous) stream form.
   const deflated = join(FIXTURES_DIR, 'dicomparser', 'report_dfl')
   const first = runner.run({ input: deflated, output: join(dir, '1.dcm') })
@@ -88,7 +88,7 @@ t.test('one job at a time', async (t) => {
 t.test('a deflated file on the streamed path starts over on the stream form', async (t) => {
   const dir = workdir(t)
   const input = join(FIXTURES_DIR, 'dicomparser', 'report_dfl')
-  const result = await new JobRunner(options, 0).run({ input, output: join(dir, 'out.dcm') })
+  const result = await new JobRunner(options, { wholeFileMaxBytes: 0 }).run({ input, output: join(dir, 'out.dcm') })
   t.equal(result.ok, true)
   t.ok(readFileSync(join(dir, 'out.dcm')).equals(Buffer.concat(deidentifyBuffer(readFileSync(input), options))), 'same bytes as deidentifyBuffer')
   t.same(readdirSync(dir), ['out.dcm'])

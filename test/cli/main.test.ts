@@ -47,7 +47,15 @@ t.test('help and version', async (t) => {
     t.equal(r.code, EXIT_OK, `${args.join(' ') || '(no arguments)'}: exit 0`)
     t.match(r.stdout, /^dicomgate .*\n\nUsage: dicomgate <command>/, 'general help')
     t.match(r.stdout, /\n {2}dump +print a DICOM file/, 'lists dump')
-    t.notMatch(r.stdout, /\b(start|keys|certs|token)\b/, 'lists only commands that exist')
+    t.notMatch(r.stdout, /\n {2}(start|certs|token)\b/, 'lists only commands that exist')
+  }
+  // Every command the help lists has its own help.
+  const listed = [...(await cli([])).stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1] as string)
+  t.same(listed, ['deid', 'dump', 'keys', 'lookup', 'profile'], 'the commands, in order')
+  for (const name of listed) {
+    const r = await cli(['help', name])
+    t.equal(r.code, EXIT_OK, `help ${name}`)
+    t.match(r.stdout, new RegExp(`^Usage: dicomgate ${name}`), `help ${name} is its usage`)
   }
   for (const args of [['--version'], ['-V']]) {
     const r = await cli(args)
