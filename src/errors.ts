@@ -159,7 +159,7 @@ export const ERROR_CATALOGUE = {
   DG_STORE_CONFLICT: {
     status: 500,
     summary: 'A pseudonym is already recorded for a different original value.',
-    remedy: 'Two secrets share a key id, or the store was written with another secret: check the secret file; mappings are never overwritten.'
+    remedy: 'Most often a pseudonym format too short to be unique (e.g. {hash:4}) made the same pseudonym for two originals: lengthen the format. Otherwise the store was written with another secret. Mappings are never overwritten.'
   },
   DG_STORE_KEY_MISMATCH: {
     status: 500,

@@ -105,3 +105,13 @@ export { loadProfile, listProfiles, type LoadOptions, type ProfileSummary } from
 export { ruleFor } from './deid/profile/lookup.js'
 export { deriveKeys, keyedUid, keyedPseudonym, patientDayOffset, DeidKeys } from './pseudonym/keys.js'
 export { loadSecret, loadOrCreateSecret, defaultSecretPath } from './pseudonym/secret.js'
+
+// ── Encrypted Attributes and re-identification (PS3.15 E.1.2, RFC 5652) ─────────────
+export { createDeidChunkTransform, EncryptedAttributesStage, DEFAULT_MAX_ORIGINALS_BYTES, type DeidEncryption } from './deid/index.js'
+export type { MappingListener, PseudonymMapping } from './deid/context.js'
+export { createReidentifyTransform, createReidentifyChunkTransform, reidentifyBuffer, ReidentifyStage, type ReidentifyOptions } from './reid/index.js'
+export * from './cms/index.js'
+
+// ── pseudonym mapping store ─────────────────────────────────────────────────────────
+export { openStore, type Mapping, type MappingStore, type PseudonymStore, type StoreConfig, type StoreStats, type StoreOptions } from './store/index.js'
+export { AuditLog, type AuditEvent } from './audit/log.js'
