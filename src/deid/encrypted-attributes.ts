@@ -96,6 +96,7 @@ export class EncryptedAttributesStage implements TokenStage {
   readonly #input = new TopLevelTracker()
   #littleEndian = true
   #lastInputTag = -1
+  #disordered = false
   #recording: Recording | null = null
   /** Complete input attributes not (yet) known to be unchanged, in tag order. */
   readonly #originals = new Map<Tag, Original>()
@@ -135,14 +136,17 @@ export class EncryptedAttributesStage implements TokenStage {
       if (token.type === 'dataset') this.#littleEndian = token.transferSyntax.littleEndian
       return
     }
-    if (input.first) {
+    if (input.first && !isGroupLengthTag(input.tag)) {
       // The originals are matched to the output by tag, and the boundary assumes that no
       // attribute before it comes after it: both need the order PS3.5 §7.1 prescribes.
-      if (input.tag <= this.#lastInputTag || (this.#passed && input.tag < BOUNDARY)) {
-        throw new DicomgateError('DG_DICOM_MALFORMED', 'top-level attributes are not in ascending tag order (PS3.5 §7.1); their original values cannot be recorded for the Encrypted Attributes')
-      }
+      // Group lengths are exempt: they are not recorded, and zero padding after a dataset
+      // reads as a run of (0000,0000) elements (tokens.ts).
+      if (this.#passed && input.tag < BOUNDARY) throw disordered()
+      // Before the boundary, noted and thrown there: a rejection decided by the head
+      // (SOP class, burned-in annotation) keeps its own error.
+      if (input.tag <= this.#lastInputTag) this.#disordered = true
       this.#lastInputTag = input.tag
-      if (input.tag < BOUNDARY && !isGroupLengthTag(input.tag)) this.#recording = { tag: input.tag, tokens: [], digest: new AttributeDigest(), bytes: 0 }
+      if (input.tag < BOUNDARY) this.#recording = { tag: input.tag, tokens: [], digest: new AttributeDigest(), bytes: 0 }
     }
     const recording = this.#recording
     if (recording === null) return
@@ -213,6 +217,7 @@ export class EncryptedAttributesStage implements TokenStage {
 
   #boundary (): void {
     this.#passed = true
+    if (this.#disordered) throw disordered()
     const originals = [...this.#originals.values()].filter((o) => !this.#unchanged(o.tag, o.digest))
     this.#originals.clear()
     const content = encodeEncryptedAttributesDataSet(originals, this.#littleEndian)
@@ -237,6 +242,10 @@ export class EncryptedAttributesStage implements TokenStage {
     for (const t of item) this.#next.token(t)
     for (let i = rest; i < held.length; i++) this.#next.token(held[i] as Token)
   }
+}
+
+function disordered (): DicomgateError {
+  return new DicomgateError('DG_DICOM_MALFORMED', 'top-level attributes are not in ascending tag order (PS3.5 §7.1); their original values cannot be recorded for the Encrypted Attributes')
 }
 
 /** The index of the `sequence-end` that closes the sequence beginning at `tokens[0]`. */

@@ -33,7 +33,7 @@
 import { Buffer } from 'node:buffer'
 import { DicomgateError, isDicomgateError } from '../errors.js'
 import type { TokenStage } from '../dicom/stream.js'
-import { makeTag, UNDEFINED_LENGTH, type Tag } from '../dicom/tags.js'
+import { isGroupLengthTag, makeTag, UNDEFINED_LENGTH, type Tag } from '../dicom/tags.js'
 import type { DatasetToken, Token, TokenSink } from '../dicom/tokens.js'
 import type { TransferSyntax } from '../dicom/transfer-syntax.js'
 import { fileMetaTokens, isMarkerTag } from '../deid/markers.js'
@@ -120,8 +120,11 @@ export class ReidentifyStage implements TokenStage {
       return // the preamble and file meta are written anew
     }
     if (input.first) {
-      if (input.tag <= this.#lastTag) throw new DicomgateError('DG_DICOM_MALFORMED', 'top-level attributes are not in ascending tag order (PS3.5 §7.1); the originals cannot be merged')
-      this.#lastTag = input.tag
+      // Group lengths aside (not merged, dropped on output; zero padding reads as (0000,0000)).
+      if (!isGroupLengthTag(input.tag)) {
+        if (input.tag <= this.#lastTag) throw new DicomgateError('DG_DICOM_MALFORMED', 'top-level attributes are not in ascending tag order (PS3.5 §7.1); the originals cannot be merged')
+        this.#lastTag = input.tag
+      }
       if (input.tag > ENCRYPTED_ATTRIBUTES_SEQUENCE && this.#encryptedStart === -1) {
         throw new DicomgateError('DG_CMS_NOT_ENCRYPTED', 'the instance has no Encrypted Attributes Sequence (0400,0500)')
       }
