@@ -6,7 +6,7 @@
  * tests that need them skip with a visible note.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
@@ -54,6 +54,7 @@ export function makeRecipient (t: Test, name = 'recipient'): Recipient {
   const cert = join(dir, `${name}.cert.pem`)
   const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', `/CN=${name}`, '-days', '2'], { stdio: ['ignore', 'ignore', 'pipe'] })
   if (made.status !== 0) throw new Error(`openssl req failed: ${made.stderr.toString()}`)
+  chmodSync(key, 0o600) // as dicomgate requires of a private key file
   const certificate = certificateFromPem(readFileSync(cert))
   const privateKey = privateKeyFromPem(readFileSync(key))
   const openssl: Cipher = {
