@@ -168,6 +168,11 @@ export const ERROR_CATALOGUE = {
   },
 
   // ── Encrypted Attributes (PS3.15 E.1.2, CMS RFC 5652) and keys ─────────────────────
+  DG_REID_HELD_TOO_LARGE: {
+    status: 422,
+    summary: 'The attributes before the Encrypted Attributes Sequence (0400,0500), held to re-identify the instance, exceed the limit.',
+    remedy: 'Raise `maxHeldBytes` if such headers are expected; the limit bounds memory per instance.'
+  },
   DG_CMS_INVALID: {
     status: 422,
     summary: 'The Encrypted Attributes Sequence (0400,0500) or its CMS EnvelopedData is malformed or fails to decrypt.',

@@ -22,7 +22,7 @@ import { closeSync, createReadStream, createWriteStream, fstatSync, mkdirSync, o
 import { dirname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { threadId } from 'node:worker_threads'
-import { DicomgateError, isDicomgateError } from '../errors.js'
+import { asDicomgateError, type Job } from './inputs.js'
 import { createDeidChunkTransform, createDeidTransform, deidentifyBuffer, type DeidEncryption, type DeidOptions } from '../deid/index.js'
 import type { ContentCipherName } from '../cms/enveloped.js'
 import type { PseudonymMapping } from '../deid/context.js'
@@ -39,10 +39,7 @@ const CHUNK_BYTES = 1024 * 1024
 /** writev takes at most IOV_MAX (1024 on Linux) buffers per call. */
 const IOV_MAX = 1024
 
-export interface Job {
-  readonly input: string
-  readonly output: string
-}
+export type { Job } from './inputs.js'
 
 /** What every thread of a run builds its runner from: structured-cloneable, sent to workers as is. */
 export interface RunSettings {
@@ -237,11 +234,4 @@ async function streamed (source: NodeJS.ReadableStream, output: string, options:
   const out = createWriteStream(output, { flags: 'wx', mode: 0o644 })
   await pipeline(source, createDeidTransform(options), out)
   return out.bytesWritten
-}
-
-/** Errors as the summary shows them: a code and a PHI-free message; file system errors as DG_IO. */
-function asDicomgateError (err: unknown): DicomgateError {
-  if (isDicomgateError(err)) return err
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'unknown'
-  return new DicomgateError('DG_IO', `the file could not be read or written (${code})`, { cause: err })
 }

@@ -8,22 +8,22 @@
  */
 
 import { createReadStream, statSync } from 'node:fs'
-import { readdir, stat } from 'node:fs/promises'
-import { basename, join, relative, resolve } from 'node:path'
+import { relative, resolve } from 'node:path'
 import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
-import { UsageError } from '../errors.js'
-import { DeidPool } from './deid-pool.js'
-import type { Job, JobResult, RunSettings } from './deid-job.js'
 import type { ContentCipherName } from '../cms/enveloped.js'
-import type { CompiledProfile } from '../deid/profile/types.js'
-import type { StoreConfig } from '../store/types.js'
 import type { DeidOptions } from '../deid/index.js'
-import { describeStore, parseStoreOption } from './store-option.js'
-import { EXIT_FAILURE, EXIT_OK, printable } from './common.js'
+import type { CompiledProfile } from '../deid/profile/types.js'
+import { UsageError } from '../errors.js'
+import type { StoreConfig } from '../store/types.js'
+import { EXIT_FAILURE, EXIT_OK } from './common.js'
+import type { JobResult, RunSettings } from './deid-job.js'
+import { DeidPool } from './deid-pool.js'
+import { collectJobs, type Job } from './inputs.js'
 import type { CliIO, Command } from './main.js'
 import { Progress } from './progress.js'
+import { describeStore, parseStoreOption } from './store-option.js'
 
 const HELP = `Usage: dicomgate deid [options] INPUT... --out DIR
        dicomgate deid [options] - --out -      (standard input to standard output)
@@ -234,45 +234,10 @@ async function streamToStdout (
   }
 }
 
-/** Files to de-identify and where each goes; folders are walked in name order. */
-async function collectJobs (inputs: readonly string[], out: string): Promise<Job[]> {
-  const jobs: Job[] = []
-  for (const input of inputs) {
-    const info = await stat(input).catch(() => { throw new UsageError(`no such file or folder: ${printable(input)}`) })
-    if (info.isDirectory()) {
-      const root = resolve(input)
-      for (const file of await walk(root)) jobs.push({ input: file, output: join(out, relative(root, file)) })
-    } else {
-      jobs.push({ input: resolve(input), output: join(out, basename(input)) })
-    }
-  }
-  const seen = new Set<string>()
-  for (const job of jobs) {
-    if (seen.has(job.output)) throw new UsageError(`two inputs would be written to the same output file ${printable(relative(out, job.output))}`)
-    if (job.output === job.input) throw new UsageError('--out must not be the folder an input is in: a file would be overwritten')
-    seen.add(job.output)
-  }
-  return jobs
-}
-
 function isFile (path: string): boolean {
   try {
     return statSync(path).isFile()
   } catch {
     return false
   }
-}
-
-async function walk (dir: string): Promise<string[]> {
-  const files: string[] = []
-  const entries = await readdir(dir, { withFileTypes: true })
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (const entry of entries) {
-    // Hidden files and folders (.DS_Store, .git) are not studies.
-    if (entry.name.startsWith('.')) continue
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) files.push(...await walk(path))
-    else if (entry.isFile()) files.push(path)
-  }
-  return files
 }

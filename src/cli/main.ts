@@ -66,6 +66,11 @@ const COMMANDS: readonly CommandEntry[] = [
     name: 'profile',
     summary: 'list the de-identification profiles, or show what one compiles to',
     load: async () => (await import('./profile.js')).profileCommand
+  },
+  {
+    name: 'reidentify',
+    summary: 'restore the originals from the Encrypted Attributes Sequence, with the recipient key (audited)',
+    load: async () => (await import('./reidentify.js')).reidentifyCommand
   }
 ]
 

@@ -15,13 +15,15 @@
  * summary names each with its error code); 2 usage.
  */
 
-import { createReadStream, createWriteStream, readFileSync, statSync, type Stats } from 'node:fs'
-import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
-import { basename, dirname, join, relative, resolve } from 'node:path'
+import { createReadStream, createWriteStream, readFileSync, statSync } from 'node:fs'
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises'
+import { dirname, relative, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
-import { DicomgateError, isDicomgateError, UsageError } from '../errors.js'
-import { EXIT_FAILURE, EXIT_OK, printable } from './common.js'
+import { AuditLog, DEFAULT_AUDIT_FILE, localSubject } from '../audit/log.js'
+import { type DicomgateError, UsageError } from '../errors.js'
+import { EXIT_FAILURE, EXIT_OK } from './common.js'
+import { asDicomgateError, collectJobs, type Job } from './inputs.js'
 import type { CliIO, Command } from './main.js'
 import { Progress } from './progress.js'
 
@@ -43,6 +45,9 @@ Options:
                  input only)
   --key KEY.pem  the recipient's RSA private key, unencrypted PEM, mode 0600
                  (recipient.key of \`dicomgate keys init\`)
+  --audit FILE   the audit log, JSON Lines (default: ${DEFAULT_AUDIT_FILE}): each
+                 run is recorded (who, when, how many files, how many restored;
+                 never a file name or value) before anything is decrypted
   -h, --help     show this help
 
 Exit status: 0 all inputs re-identified; 1 any input failed (the summary on
@@ -65,11 +70,7 @@ interface ReidentifyArgs {
   readonly inputs: readonly string[]
   readonly out: string
   readonly key: string
-}
-
-interface Job {
-  readonly input: string
-  readonly output: string
+  readonly audit: string
 }
 
 function parse (args: readonly string[]): ReidentifyArgs | 'help' {
@@ -82,6 +83,7 @@ function parse (args: readonly string[]): ReidentifyArgs | 'help' {
       options: {
         out: { type: 'string', short: 'o' },
         key: { type: 'string', short: 'k' },
+        audit: { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
     })
@@ -95,7 +97,7 @@ function parse (args: readonly string[]): ReidentifyArgs | 'help' {
   if (values.key === undefined) throw new UsageError('reidentify needs --key KEY.pem, the recipient\'s private key')
   if (positionals.includes('-') && values.out !== '-') throw new UsageError('standard input (-) goes to standard output: use --out -')
   if (values.out === '-' && positionals.length !== 1) throw new UsageError('--out - takes exactly one input')
-  return { inputs: positionals, out: values.out, key: values.key }
+  return { inputs: positionals, out: values.out, key: values.key, audit: values.audit ?? DEFAULT_AUDIT_FILE }
 }
 
 async function run (args: readonly string[], io: CliIO): Promise<number> {
@@ -110,15 +112,21 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
   // The key is read before any input: a missing or unprotected key stops here (exit 1).
   const key = await loadPrivateKey(parsed.key)
   const options = { decrypt: (der: Uint8Array): Uint8Array => decryptEnveloped(der, key) }
+  // Re-identifying is a deliberate act: it is on record before anything is decrypted, and
+  // nothing is decrypted when it cannot be recorded.
+  const audit = new AuditLog(parsed.audit)
+  const subject = localSubject()
 
   if (parsed.out === '-') {
     const input = parsed.inputs[0] as string
     const source = input === '-' ? io.stdin : createReadStream(input, { highWaterMark: 1024 * 1024 })
+    await audit.write({ action: 'reidentify', subject, outcome: 'ok', details: { files: 1, stream: true } })
     await pipeline(source, createReidentifyTransform(options), io.stdout)
     return EXIT_OK
   }
 
   const jobs = await collectJobs(parsed.inputs, resolve(parsed.out))
+  await audit.write({ action: 'reidentify', subject, outcome: 'ok', details: { files: jobs.length } })
   const started = performance.now()
   const progress = new Progress(io.stderr, jobs.length)
   const failed: Array<{ job: Job, error: DicomgateError }> = []
@@ -151,6 +159,7 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
     progress.update(ok, size)
   }
   progress.finish()
+  await audit.write({ action: 'reidentify-done', subject, outcome: failed.length === 0 ? 'ok' : 'error', details: { restored: jobs.length - failed.length, failed: failed.length } })
   const seconds = (performance.now() - started) / 1000
   io.stderr.write(`dicomgate reidentify: ${jobs.length - failed.length} of ${jobs.length} files re-identified, ${failed.length} failed; ` +
     `${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s\n`)
@@ -160,46 +169,4 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
     for (const { job, error } of failed) io.stderr.write(`  ${relative(cwd, job.input)}: ${error.code}: ${error.message}\n`)
   }
   return failed.length > 0 ? EXIT_FAILURE : EXIT_OK
-}
-
-/** Files to re-identify and where each goes; folders are walked in name order. */
-async function collectJobs (inputs: readonly string[], out: string): Promise<Job[]> {
-  const jobs: Job[] = []
-  for (const input of inputs) {
-    const info: Stats = await stat(input).catch(() => { throw new UsageError(`no such file or folder: ${printable(input)}`) })
-    if (info.isDirectory()) {
-      const root = resolve(input)
-      for (const file of await walk(root)) jobs.push({ input: file, output: join(out, relative(root, file)) })
-    } else {
-      jobs.push({ input: resolve(input), output: join(out, basename(input)) })
-    }
-  }
-  const seen = new Set<string>()
-  for (const job of jobs) {
-    if (seen.has(job.output)) throw new UsageError(`two inputs would be written to the same output file ${printable(relative(out, job.output))}`)
-    if (job.output === job.input) throw new UsageError('--out must not be the folder an input is in: a file would be overwritten')
-    seen.add(job.output)
-  }
-  return jobs
-}
-
-async function walk (dir: string): Promise<string[]> {
-  const files: string[] = []
-  const entries = await readdir(dir, { withFileTypes: true })
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (const entry of entries) {
-    // Hidden files and folders (.DS_Store, .git) are not studies.
-    if (entry.name.startsWith('.')) continue
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) files.push(...await walk(path))
-    else if (entry.isFile()) files.push(path)
-  }
-  return files
-}
-
-/** Errors as the summary shows them: a code and a PHI-free message; file system errors as DG_IO. */
-function asDicomgateError (err: unknown): DicomgateError {
-  if (isDicomgateError(err)) return err
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'unknown'
-  return new DicomgateError('DG_IO', `the file could not be read or written (${code})`, { cause: err })
 }

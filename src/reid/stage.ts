@@ -137,7 +137,7 @@ export class ReidentifyStage implements TokenStage {
     held.push(this.#stable ? token : heldCopy(token))
     this.#heldBytes += valueBytes(token)
     if (this.#heldBytes > this.#maxHeldBytes) {
-      throw new DicomgateError('DG_DEID_ORIGINALS_TOO_LARGE', `the attributes before the Encrypted Attributes Sequence (0400,0500), held to re-identify the instance, exceed ${this.#maxHeldBytes} bytes (maxHeldBytes)`)
+      throw new DicomgateError('DG_REID_HELD_TOO_LARGE', `the attributes before the Encrypted Attributes Sequence (0400,0500), held to re-identify the instance, exceed ${this.#maxHeldBytes} bytes (maxHeldBytes)`)
     }
     if (input.last && input.tag === ENCRYPTED_ATTRIBUTES_SEQUENCE) this.#release(held)
   }

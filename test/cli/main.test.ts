@@ -51,7 +51,7 @@ t.test('help and version', async (t) => {
   }
   // Every command the help lists has its own help.
   const listed = [...(await cli([])).stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1] as string)
-  t.same(listed, ['deid', 'dump', 'keys', 'lookup', 'profile'], 'the commands, in order')
+  t.same(listed, ['deid', 'dump', 'keys', 'lookup', 'profile', 'reidentify'], 'the commands, in order')
   for (const name of listed) {
     const r = await cli(['help', name])
     t.equal(r.code, EXIT_OK, `help ${name}`)

@@ -25,6 +25,19 @@ const restorable = (tag: number): boolean => tag < 0x7fe00000
 
 interface Run { readonly code: number | undefined, readonly stdout: Buffer, readonly stderr: string }
 
+/** Every run audits into this file, never into the working folder's data/. */
+const AUDIT_DIR = mkdtempSync(join(tmpdir(), 'dicomgate-reid-audit-'))
+const AUDIT = join(AUDIT_DIR, 'audit.jsonl')
+t.teardown(() => { rmSync(AUDIT_DIR, { recursive: true, force: true }) })
+
+function auditEvents (): Array<Record<string, unknown>> {
+  try {
+    return readFileSync(AUDIT, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+  } catch {
+    return []
+  }
+}
+
 async function cli (args: string[], stdin: Readable = Readable.from([])): Promise<Run> {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
@@ -32,7 +45,7 @@ async function cli (args: string[], stdin: Readable = Readable.from([])): Promis
   const err: Buffer[] = []
   stdout.on('data', (c: Buffer) => { out.push(c) })
   stderr.on('data', (c: Buffer) => { err.push(c) })
-  const code = await reidentifyCommand.run(args, { stdin, stdout, stderr })
+  const code = await reidentifyCommand.run([...args, '--audit', AUDIT], { stdin, stdout, stderr })
   return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }
 }
 
@@ -67,9 +80,15 @@ t.test('a folder: structure kept, originals back, mode 0600, summary', { skip: o
   writeFileSync(join(input, 'series', 'mr.dcm'), encrypted(MR, recipient))
   writeFileSync(join(input, '.hidden'), 'not a study')
   const out = join(dir, 'out')
+  const before = auditEvents().length
   const run = await cli([input, '--out', out, '--key', recipient.key])
   t.equal(run.code, EXIT_OK)
   t.same(files(out), ['ct.dcm', 'series/mr.dcm'])
+  t.match(auditEvents().slice(before), [
+    { action: 'reidentify', outcome: 'ok', details: { files: 2 } },
+    { action: 'reidentify-done', outcome: 'ok', details: { restored: 2, failed: 0 } }
+  ], 'the run is audited, before and after')
+  t.notMatch(readFileSync(AUDIT, 'utf8'), /ct\.dcm|mr\.dcm|CompressedSamples/, 'with no file name and no value')
   for (const [name, original] of [['ct.dcm', CT], ['series/mr.dcm', MR]] as const) {
     t.same(differingTags(fileAttributes(readFileSync(original)).dataset, fileAttributes(readFileSync(join(out, name))).dataset, restorable), [], `${name}: the original dataset`)
     t.equal(statSync(join(out, name)).mode & 0o777, 0o600, `${name}: mode 0600`)

@@ -67,6 +67,6 @@ t.test('content that decrypts but is not an Encrypted Attributes Data Set: DG_CM
 t.test('what is held before (0400,0500) is bounded', { skip: opensslSkip }, async (t) => {
   const recipient = makeRecipient(t)
   const bytes = Buffer.concat(deidentifyBuffer(input, { profile: basic, keys, encryption: { encrypt: recipient.encrypt } }))
-  await bothForms(t, bytes, { decrypt: recipient.decrypt, maxHeldBytes: 1024 }, 'DG_DEID_ORIGINALS_TOO_LARGE', 'maxHeldBytes 1024')
+  await bothForms(t, bytes, { decrypt: recipient.decrypt, maxHeldBytes: 1024 }, 'DG_REID_HELD_TOO_LARGE', 'maxHeldBytes 1024')
   t.ok(reidentifyBuffer(bytes, { decrypt: recipient.decrypt }).length > 0, 'the default holds it')
 })
