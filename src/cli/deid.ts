@@ -11,13 +11,12 @@ import { createReadStream, statSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { parseArgs } from 'node:util'
 import type { ContentCipherName } from '../cms/enveloped.js'
 import type { DeidOptions } from '../deid/index.js'
 import type { CompiledProfile } from '../deid/profile/types.js'
 import { UsageError } from '../errors.js'
 import type { StoreConfig } from '../store/types.js'
-import { EXIT_FAILURE, EXIT_OK } from './common.js'
+import { EXIT_FAILURE, EXIT_OK, parseCommandLine } from './common.js'
 import type { JobResult, RunSettings } from './deid-job.js'
 import { DeidPool } from './deid-pool.js'
 import { collectJobs, type Job } from './inputs.js'
@@ -77,26 +76,16 @@ interface DeidArgs {
 }
 
 function parse (args: readonly string[]): DeidArgs | 'help' {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        profile: { type: 'string', short: 'p' },
-        'secret-file': { type: 'string' },
-        threads: { type: 'string', short: 'j' },
-        store: { type: 'string' },
-        'encrypt-to': { type: 'string', multiple: true },
-        'encrypt-cipher': { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
+  const { values, positionals } = parseCommandLine('deid', args, {
+      out: { type: 'string', short: 'o' },
+      profile: { type: 'string', short: 'p' },
+      'secret-file': { type: 'string' },
+      threads: { type: 'string', short: 'j' },
+      store: { type: 'string' },
+      'encrypt-to': { type: 'string', multiple: true },
+      'encrypt-cipher': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
     })
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message.split('\n')[0] ?? 'invalid options' : 'invalid options')
-  }
-  const { values, positionals } = parsed
   if (values.help === true) return 'help'
   if (positionals.length === 0) throw new UsageError('deid needs at least one INPUT (a file, a folder, or - for standard input)')
   if (values.out === undefined) throw new UsageError('deid needs --out DIR (or --out - for standard output)')

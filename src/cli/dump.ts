@@ -14,12 +14,12 @@ import { createReadStream } from 'node:fs'
 import { once } from 'node:events'
 import type { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { parseArgs } from 'node:util'
 import { DicomgateError, UsageError, isDicomgateError } from '../errors.js'
 import { DicomDumper } from '../dicom/dump.js'
 import { DicomJsonBuilder, stringifyDicomJson } from '../dicom/json.js'
 import { createReader } from '../dicom/stream.js'
 import type { Token, TokenSink } from '../dicom/tokens.js'
+import { parseCommandLine } from './common.js'
 import type { CliIO, Command } from './main.js'
 
 /** Output is written in pieces of about this size: fewer, larger writes to stdout. */
@@ -55,23 +55,12 @@ interface DumpArgs {
 }
 
 function parse (args: readonly string[]): DumpArgs | 'help' {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        'include-meta': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false }
-      }
-    })
-  } catch (err) {
-    // parseArgs explains the problem (unknown option, missing value) without echoing data.
-    throw new UsageError(`dump: ${err instanceof Error ? err.message : 'invalid arguments'}`)
-  }
-  const { values, positionals } = parsed
+  // parseArgs explains the problem (unknown option, missing value) without echoing data.
+  const { values, positionals } = parseCommandLine('dump', args, {
+    json: { type: 'boolean', default: false },
+    'include-meta': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false }
+  })
   if (values.help) return 'help'
   if (positionals.length !== 1) throw new UsageError('dump takes one FILE, or - for standard input')
   if (values['include-meta'] && !values.json) throw new UsageError('--include-meta applies to --json only')

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { link, lstat, mkdir, open, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseCommandLine } from './common.js'
 import { DicomgateError, UsageError } from '../errors.js'
 import type { CliIO, Command } from './main.js'
 
@@ -64,18 +64,7 @@ export const keysCommand: Command = {
 }
 
 async function run (args: readonly string[], io: CliIO): Promise<undefined> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } }
-    })
-  } catch (err) {
-    throw new UsageError(`keys: ${err instanceof Error ? err.message : 'invalid arguments'}`)
-  }
-  const { values, positionals } = parsed
+  const { values, positionals } = parseCommandLine('keys', args, { dir: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } })
   if (values.help) {
     io.stdout.write(HELP)
     return

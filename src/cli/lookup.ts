@@ -9,10 +9,9 @@
  * (even a hash of a short ID can be reversed by trying them all) nor echoed, only counted.
  */
 import type { Writable } from 'node:stream'
-import { parseArgs } from 'node:util'
 import { AuditLog, DEFAULT_AUDIT_FILE, localSubject } from '../audit/log.js'
 import { UsageError } from '../errors.js'
-import { EXIT_FAILURE, EXIT_OK } from './common.js'
+import { EXIT_FAILURE, EXIT_OK, parseCommandLine } from './common.js'
 import type { CliIO, Command } from './main.js'
 import { DEFAULT_STORE_PATH, parseStoreOption } from './store-option.js'
 
@@ -44,24 +43,13 @@ audit log failed (error code on stderr); 2 usage error.
 export const lookupCommand: Command = { help: HELP, run }
 
 async function run (args: readonly string[], io: CliIO): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        store: { type: 'string' },
-        'secret-file': { type: 'string' },
-        audit: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false }
-      }
+  const { values, positionals } = parseCommandLine('lookup', args, {
+      store: { type: 'string' },
+      'secret-file': { type: 'string' },
+      audit: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false }
     })
-  } catch (err) {
-    throw new UsageError(`lookup: ${err instanceof Error ? err.message : 'invalid arguments'}`)
-  }
-  const { values, positionals } = parsed
   if (values.help) {
     await write(io.stdout, HELP)
     return EXIT_OK

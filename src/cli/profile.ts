@@ -6,7 +6,6 @@
  * structured content, reject list and method codes. It is how a reviewer checks a profile.
  */
 import type { Writable } from 'node:stream'
-import { parseArgs } from 'node:util'
 import { DicomgateError, UsageError } from '../errors.js'
 import { keywordOf, lookupTag } from '../dicom/dictionary.js'
 import { formatTag } from '../dicom/tags.js'
@@ -14,6 +13,7 @@ import { OPTIONS } from '../deid/options.js'
 import { listProfiles, loadProfile } from '../deid/profile/load.js'
 import { formatTagPattern, standardTables } from '../deid/profile/standard.js'
 import type { CompiledProfile, CompiledRule } from '../deid/profile/types.js'
+import { parseCommandLine } from './common.js'
 import type { CliIO, Command } from './main.js'
 
 const HELP = `Usage: dicomgate profile list
@@ -49,18 +49,7 @@ export const profileCommand: Command = {
 
 /** Resolves to undefined: the exit status is 0 unless it throws. */
 async function run (args: readonly string[], io: CliIO): Promise<undefined> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: { all: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }
-    })
-  } catch (err) {
-    throw new UsageError(`profile: ${err instanceof Error ? err.message : 'invalid arguments'}`)
-  }
-  const { values, positionals } = parsed
+  const { values, positionals } = parseCommandLine('profile', args, { all: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } })
   if (values.help) return await write(io.stdout, HELP)
   const [sub, ...rest] = positionals
   if (sub === 'list') {

@@ -19,10 +19,9 @@ import { createReadStream, createWriteStream, readFileSync, statSync } from 'nod
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises'
 import { dirname, relative, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { parseArgs } from 'node:util'
 import { AuditLog, DEFAULT_AUDIT_FILE, localSubject } from '../audit/log.js'
 import { type DicomgateError, UsageError } from '../errors.js'
-import { EXIT_FAILURE, EXIT_OK } from './common.js'
+import { EXIT_FAILURE, EXIT_OK, parseCommandLine } from './common.js'
 import { asDicomgateError, collectJobs, type Job } from './inputs.js'
 import type { CliIO, Command } from './main.js'
 import { Progress } from './progress.js'
@@ -74,23 +73,12 @@ interface ReidentifyArgs {
 }
 
 function parse (args: readonly string[]): ReidentifyArgs | 'help' {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        key: { type: 'string', short: 'k' },
-        audit: { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
+  const { values, positionals } = parseCommandLine('reidentify', args, {
+      out: { type: 'string', short: 'o' },
+      key: { type: 'string', short: 'k' },
+      audit: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
     })
-  } catch (err) {
-    throw new UsageError(`reidentify: ${err instanceof Error ? err.message.split('\n')[0] ?? 'invalid options' : 'invalid options'}`)
-  }
-  const { values, positionals } = parsed
   if (values.help === true) return 'help'
   if (positionals.length === 0) throw new UsageError('reidentify needs at least one INPUT (a file, a folder, or - for standard input)')
   if (values.out === undefined) throw new UsageError('reidentify needs --out DIR (or --out - for standard output)')

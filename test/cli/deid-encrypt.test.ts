@@ -5,12 +5,11 @@
  * standard output. A certificate that cannot be read stops the run before any output.
  */
 import { Buffer } from 'node:buffer'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import t, { type Test } from 'tap'
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main } from '../../src/cli/main.js'
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../src/cli/main.js'
 import { decryptEnveloped } from '../../src/cms/enveloped.js'
 import { privateKeyFromPem } from '../../src/cms/keys.js'
 import { createRecipient, type NewRecipient } from '../../src/cms/recipient.js'
@@ -18,6 +17,7 @@ import { readTokens } from '../../src/dicom/stream.js'
 import { makeTag } from '../../src/dicom/tags.js'
 import { reidentifyBuffer } from '../../src/reid/index.js'
 import { FIXTURES_DIR } from '../helpers/corpus.js'
+import { runCli, tempDir } from '../helpers/cli.js'
 
 const CT = join(FIXTURES_DIR, 'pydicom', 'CT_small.dcm')
 const MR = join(FIXTURES_DIR, 'pydicom', 'MR_small_implicit.dcm')
@@ -25,25 +25,13 @@ const ENCRYPTED_ATTRIBUTES = makeTag(0x0400, 0x0500)
 const PATIENT_NAME = makeTag(0x0010, 0x0010)
 const STUDY_UID = makeTag(0x0020, 0x000d)
 
-interface Run { readonly code: number, readonly stdout: Buffer, readonly stderr: string }
-
-async function cli (args: string[], stdin: Readable = Readable.from([])): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => { out.push(c) })
-  stderr.on('data', (c: Buffer) => { err.push(c) })
-  const code = await main(args, { stdin, stdout, stderr })
-  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }
-}
+const cli = runCli
 
 // Two recipients, made once (RSA key generation takes a moment).
 const recipients: NewRecipient[] = await Promise.all([createRecipient({ modulusBits: 2048 }), createRecipient({ modulusBits: 2048 })])
 
 function workdir (t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dicomgate-encrypt-cli-'))
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const dir = tempDir(t, 'dicomgate-encrypt-cli-')
   writeFileSync(join(dir, 'secret'), Buffer.alloc(32, 5), { mode: 0o600 })
   recipients.forEach((r, i) => { writeFileSync(join(dir, `r${i}.crt`), r.certificatePem) })
   mkdirSync(join(dir, 'in'))

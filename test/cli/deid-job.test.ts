@@ -4,8 +4,7 @@
  * partial file; errors carry codes, never paths or values; one job at a time.
  */
 import { Buffer } from 'node:buffer'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { JobRunner } from '../../src/cli/deid-job.js'
@@ -13,6 +12,7 @@ import { deidentifyBuffer } from '../../src/deid/index.js'
 import { loadProfile } from '../../src/deid/profile/load.js'
 import { deriveKeys } from '../../src/pseudonym/keys.js'
 import { FIXTURES_DIR } from '../helpers/corpus.js'
+import { tempDir } from '../helpers/cli.js'
 
 const CT = join(FIXTURES_DIR, 'pydicom', 'CT_small.dcm')
 const SC = join(FIXTURES_DIR, 'pydicom', 'SC_rgb_jpeg_dcmtk.dcm')
@@ -20,9 +20,7 @@ const options = { profile: loadProfile('basic'), keys: deriveKeys(Buffer.alloc(3
 const expected = Buffer.concat(deidentifyBuffer(readFileSync(CT), options))
 
 function workdir (t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dicomgate-job-'))
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
-  return dir
+  return tempDir(t, 'dicomgate-job-')
 }
 
 for (const [name, wholeFileMaxBytes] of [['read whole', Infinity], ['streamed', 0]] as const) {

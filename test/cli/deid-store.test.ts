@@ -6,16 +6,16 @@
  * original, and an argument that is not a pseudonym is neither logged nor echoed.
  */
 import { Buffer } from 'node:buffer'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import t, { type Test } from 'tap'
-import { EXIT_FAILURE, EXIT_OK, main } from '../../src/cli/main.js'
+import { EXIT_FAILURE, EXIT_OK } from '../../src/cli/main.js'
 import { readTokens } from '../../src/dicom/stream.js'
 import { makeTag } from '../../src/dicom/tags.js'
 import { openStore } from '../../src/store/index.js'
 import { FIXTURES_DIR } from '../helpers/corpus.js'
+import { runCli, tempDir } from '../helpers/cli.js'
 
 const CT = join(FIXTURES_DIR, 'pydicom', 'CT_small.dcm')
 const MR = join(FIXTURES_DIR, 'pydicom', 'MR_small_implicit.dcm')
@@ -23,22 +23,10 @@ const SECRET = Buffer.alloc(32, 3)
 const STUDY_UID = makeTag(0x0020, 0x000d)
 const SOP_INSTANCE_UID = makeTag(0x0008, 0x0018)
 
-interface Run { readonly code: number, readonly stdout: Buffer, readonly stderr: string }
-
-async function cli (args: string[], stdin: Readable = Readable.from([])): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => { out.push(c) })
-  stderr.on('data', (c: Buffer) => { err.push(c) })
-  const code = await main(args, { stdin, stdout, stderr })
-  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }
-}
+const cli = runCli
 
 function workdir (t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dicomgate-store-cli-'))
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const dir = tempDir(t, 'dicomgate-store-cli-')
   writeFileSync(join(dir, 'secret'), SECRET, { mode: 0o600 })
   return dir
 }

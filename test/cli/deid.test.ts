@@ -4,36 +4,24 @@
  * file created with mode 0600, and usage errors.
  */
 import { Buffer } from 'node:buffer'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import t, { type Test } from 'tap'
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main } from '../../src/cli/main.js'
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../src/cli/main.js'
 import { readTokens } from '../../src/dicom/stream.js'
 import { FIXTURES_DIR } from '../helpers/corpus.js'
+import { runCli, tempDir } from '../helpers/cli.js'
 
 const CT = join(FIXTURES_DIR, 'pydicom', 'CT_small.dcm')
 const MR = join(FIXTURES_DIR, 'pydicom', 'MR_small_implicit.dcm')
 const SC = join(FIXTURES_DIR, 'pydicom', 'SC_rgb_jpeg_dcmtk.dcm')
 const SR = join(FIXTURES_DIR, 'dcmjs', 'sample-sr.dcm')
 
-interface Run { readonly code: number, readonly stdout: Buffer, readonly stderr: string }
-
-async function cli (args: string[], stdin: Readable = Readable.from([])): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => { out.push(c) })
-  stderr.on('data', (c: Buffer) => { err.push(c) })
-  const code = await main(args, { stdin, stdout, stderr })
-  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }
-}
+const cli = runCli
 
 function workdir (t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dicomgate-deid-'))
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const dir = tempDir(t, 'dicomgate-deid-')
   return dir
 }
 

@@ -11,22 +11,11 @@ import { PassThrough, Readable, Writable } from 'node:stream'
 import t from 'tap'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main } from '../../src/cli/main.js'
 import { REPO_ROOT } from '../helpers/corpus.js'
+import { runCli } from '../helpers/cli.js'
 
-interface Run {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-async function cli (args: string[]): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => { out.push(c) })
-  stderr.on('data', (c: Buffer) => { err.push(c) })
-  const code = await main(args, { stdin: Readable.from([]), stdout, stderr })
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
+async function cli (args: string[]): Promise<{ code: number | undefined, stdout: string, stderr: string }> {
+  const run = await runCli(args)
+  return { ...run, stdout: run.stdout.toString('utf8') }
 }
 
 t.test('profile list', async (t) => {

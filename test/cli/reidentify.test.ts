@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer'
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { EXIT_FAILURE, EXIT_OK } from '../../src/cli/common.js'
 import { reidentifyCommand } from '../../src/cli/reidentify.js'
@@ -17,13 +17,12 @@ import { deriveKeys } from '../../src/pseudonym/keys.js'
 import { differingTags, fileAttributes } from '../helpers/attributes.js'
 import { makeRecipient, opensslSkip, type Recipient } from '../helpers/cms-tools.js'
 import { FIXTURES_DIR } from '../helpers/corpus.js'
+import { runCli, tempDir, type CliRun } from '../helpers/cli.js'
 
 const keys = deriveKeys(Buffer.alloc(32, 7))
 const CT = join(FIXTURES_DIR, 'pydicom', 'CT_small.dcm')
 const MR = join(FIXTURES_DIR, 'pydicom', 'MR_small_implicit.dcm')
 const restorable = (tag: number): boolean => tag < 0x7fe00000
-
-interface Run { readonly code: number | undefined, readonly stdout: Buffer, readonly stderr: string }
 
 /** Every run audits into this file, never into the working folder's data/. */
 const AUDIT_DIR = mkdtempSync(join(tmpdir(), 'dicomgate-reid-audit-'))
@@ -38,20 +37,12 @@ function auditEvents (): Array<Record<string, unknown>> {
   }
 }
 
-async function cli (args: string[], stdin: Readable = Readable.from([])): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => { out.push(c) })
-  stderr.on('data', (c: Buffer) => { err.push(c) })
-  const code = await reidentifyCommand.run([...args, '--audit', AUDIT], { stdin, stdout, stderr })
-  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }
+async function cli (args: string[], stdin: Readable = Readable.from([])): Promise<CliRun> {
+  return await runCli([...args, '--audit', AUDIT], stdin, reidentifyCommand.run)
 }
 
 function workdir (t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dicomgate-reid-'))
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const dir = tempDir(t, 'dicomgate-reid-')
   return dir
 }
 

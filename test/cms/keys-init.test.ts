@@ -7,32 +7,20 @@ import { Buffer } from 'node:buffer'
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import t from 'tap'
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main } from '../../src/cli/main.js'
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../src/cli/main.js'
 import { decryptEnveloped, encryptEnveloped } from '../../src/cms/enveloped.js'
 import { loadCertificate, loadPrivateKey } from '../../src/cms/keys.js'
 import { deriveKeys } from '../../src/pseudonym/keys.js'
 import { loadSecret } from '../../src/pseudonym/secret.js'
 import { OPENSSL_SKIP } from '../helpers/cms-recipients.js'
+import { runCli } from '../helpers/cli.js'
 
 const posix = process.platform !== 'win32'
 
-interface Run {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-async function cli (args: string[]): Promise<Run> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  const out: Buffer[] = []
-  const err: Buffer[] = []
-  stdout.on('data', (c: Buffer) => { out.push(c) })
-  stderr.on('data', (c: Buffer) => { err.push(c) })
-  const code = await main(args, { stdin: Readable.from([]), stdout, stderr })
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }
+async function cli (args: string[]): Promise<{ code: number | undefined, stdout: string, stderr: string }> {
+  const run = await runCli(args)
+  return { ...run, stdout: run.stdout.toString('utf8') }
 }
 
 function openssl (args: readonly string[]): string {
