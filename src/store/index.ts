@@ -1,7 +1,7 @@
 /**
  * The pseudonym mapping store: `openStore(config, secret)`. See docs/store.md.
  *
- * The backend's module (and its driver: better-sqlite3's native addon, or pg) is loaded only
+ * The backend's module (and its driver: node:sqlite or better-sqlite3's native addon, or pg) is loaded only
  * when a store of its kind is opened.
  */
 import { DicomgateError } from '../errors.js'

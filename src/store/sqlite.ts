@@ -1,5 +1,6 @@
 /**
- * The embedded backend: one SQLite file through better-sqlite3.
+ * The embedded backend: one SQLite file, through node:sqlite on Node >= 24 and better-sqlite3
+ * before (sqlite-driver.ts says why).
  *
  * - WAL journal (https://sqlite.org/wal.html): readers never block the writer, and several
  *   processes can share the file on one host (not over a network file system: WAL needs
@@ -7,7 +8,7 @@
  *   the process; a power loss can lose the last commits, never corrupt the file.
  * - Writes take the write lock up front (BEGIN IMMEDIATE), so a transaction never fails
  *   half-way on a lock upgrade; another process's lock is waited for up to the busy timeout.
- * - better-sqlite3 is synchronous: a batch is one short transaction on the event loop (500
+ * - Both drivers are synchronous: a batch is one short transaction on the event loop (500
  *   rows took about 2 ms; a commit that triggers WAL auto-checkpointing, every 1000 pages,
  *   up to about 15 ms), a lookup a single indexed read. A write that waits for another
  *   process's lock waits on the event loop too, up to SQLITE_BUSY_TIMEOUT_MS.
@@ -16,12 +17,12 @@
  */
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
-import Database from 'better-sqlite3'
 import type { SealedRow, StoreCipher } from './cipher.js'
 import { SQLITE_BUSY_TIMEOUT_MS } from './defaults.js'
 import {
   MAPPINGS_TABLE, META_TABLE, checkMeta, sealedRow, storedState, unavailable, type StoreBackend, type StoredState
 } from './backend.js'
+import { immediateTransaction, openSqlite, type SqliteConnection, type SqliteStatement } from './sqlite-driver.js'
 
 const STORE_FILE_MODE = 0o600
 
@@ -52,14 +53,15 @@ async function createPrivately (path: string): Promise<void> {
 /** Opens (creating if needed) the store at `path`; creation is one transaction, safe under concurrent opens. */
 export async function openSqliteBackend (path: string, cipher: StoreCipher): Promise<StoreBackend> {
   await createPrivately(path)
-  let db: Database.Database | undefined
+  let db: SqliteConnection | undefined
   try {
-    db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS })
-    const mode: unknown = db.pragma('journal_mode = WAL', { simple: true })
+    db = openSqlite(path, SQLITE_BUSY_TIMEOUT_MS)
+    // PRAGMA journal_mode answers with the mode in force: anything but 'wal' means WAL is refused.
+    const mode: unknown = Object.values(db.prepare('PRAGMA journal_mode = WAL').get() ?? {})[0]
     if (mode !== 'wal') throw unavailable(`the SQLite pseudonym store ${path} cannot use WAL journal mode`)
-    db.pragma('synchronous = NORMAL')
+    db.exec('PRAGMA synchronous = NORMAL')
     const handle = db
-    handle.transaction(() => {
+    immediateTransaction(handle, () => {
       handle.exec(SCHEMA)
       const meta = new Map<string, string>()
       for (const row of handle.prepare(`SELECT name, value FROM ${META_TABLE}`).all()) {
@@ -68,7 +70,7 @@ export async function openSqliteBackend (path: string, cipher: StoreCipher): Pro
       }
       const insertMeta = handle.prepare(`INSERT INTO ${META_TABLE} (name, value) VALUES (?, ?)`)
       for (const [name, value] of checkMeta(meta, cipher)) insertMeta.run(name, value)
-    }).immediate()
+    })
     return new SqliteBackend(handle)
   } catch (err) {
     db?.close()
@@ -77,32 +79,34 @@ export async function openSqliteBackend (path: string, cipher: StoreCipher): Pro
 }
 
 class SqliteBackend implements StoreBackend {
-  readonly #db: Database.Database
-  readonly #insertAll: Database.Transaction<(rows: readonly SealedRow[]) => Map<string, StoredState>>
-  readonly #select: Database.Statement<[string]>
+  readonly #db: SqliteConnection
+  readonly #insert: SqliteStatement
+  readonly #stored: SqliteStatement
+  readonly #select: SqliteStatement
 
-  constructor (db: Database.Database) {
+  constructor (db: SqliteConnection) {
     this.#db = db
-    const insert = db.prepare<[string, string, string, Buffer, Buffer, Buffer]>(
+    this.#insert = db.prepare(
       `INSERT INTO ${MAPPINGS_TABLE} (pseudonym, kind, key_id, iv, ciphertext, mac) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (pseudonym) DO NOTHING`)
-    const stored = db.prepare<[string]>(`SELECT pseudonym, kind, key_id, mac FROM ${MAPPINGS_TABLE} WHERE pseudonym = ?`)
-    this.#select = db.prepare<[string]>(`SELECT kind, key_id, iv, ciphertext, mac FROM ${MAPPINGS_TABLE} WHERE pseudonym = ?`)
-    this.#insertAll = db.transaction((rows: readonly SealedRow[]) => {
-      const existing = new Map<string, StoredState>()
-      for (const row of rows) {
-        if (insert.run(row.pseudonym, row.kind, row.keyId, row.iv, row.ciphertext, row.mac).changes === 0) {
-          const [pseudonym, state] = storedState(stored.get(row.pseudonym))
-          existing.set(pseudonym, state)
-        }
+    this.#stored = db.prepare(`SELECT pseudonym, kind, key_id, mac FROM ${MAPPINGS_TABLE} WHERE pseudonym = ?`)
+    this.#select = db.prepare(`SELECT kind, key_id, iv, ciphertext, mac FROM ${MAPPINGS_TABLE} WHERE pseudonym = ?`)
+  }
+
+  #insertAll (rows: readonly SealedRow[]): Map<string, StoredState> {
+    const existing = new Map<string, StoredState>()
+    for (const row of rows) {
+      if (Number(this.#insert.run(row.pseudonym, row.kind, row.keyId, row.iv, row.ciphertext, row.mac).changes) === 0) {
+        const [pseudonym, state] = storedState(this.#stored.get(row.pseudonym))
+        existing.set(pseudonym, state)
       }
-      return existing
-    })
+    }
+    return existing
   }
 
   async insert (rows: readonly SealedRow[]): Promise<Map<string, StoredState>> {
     try {
-      return this.#insertAll.immediate(rows)
+      return immediateTransaction(this.#db, () => this.#insertAll(rows))
     } catch (err) {
       throw unavailable(`recording ${rows.length} mappings in the SQLite pseudonym store failed`, err)
     }

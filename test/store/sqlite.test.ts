@@ -6,10 +6,10 @@
 import { Buffer } from 'node:buffer'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import t, { type Test } from 'tap'
 import { DicomgateError } from '../../src/errors.js'
 import { openStore, type StoreConfig } from '../../src/store/index.js'
+import { openSqlite } from '../../src/store/sqlite-driver.js'
 import { SECRET, mapping, open, storeSuite, type StoreFixture } from '../helpers/store-suite.js'
 
 let stores = 0
@@ -26,10 +26,10 @@ async function fresh (t: Test): Promise<StoreFixture> {
   return {
     config: { kind: 'sqlite', path },
     async raw (sql) {
-      const db = new Database(path)
+      const db = openSqlite(path, 5000)
       try {
         const statement = db.prepare(sql)
-        if (!statement.reader) {
+        if (!/^\s*SELECT\b/i.test(sql)) {
           statement.run()
           return []
         }
