@@ -25,12 +25,12 @@ import { Progress } from './progress.js'
 import { describeStore, parseStoreOption } from './store-option.js'
 
 const HELP = `Usage: dicomgate deid [options] INPUT... --out DIR
-       dicomgate deid [options] - --out -      (standard input to standard output)
+       dicomgate deid [options] - --out -    (standard input to standard output)
 
 De-identifies DICOM files (PS3.15 Annex E) with a profile: files and folders
-(recursively, skipping hidden names; the folder structure is kept under DIR). Rejected inputs (a SOP
-class or burned-in annotation the profile rejects, input that is not valid
-DICOM) get no output file.
+(recursively, skipping hidden names; the folder structure is kept under DIR).
+Rejected inputs (a SOP class or burned-in annotation the profile rejects, input
+that is not valid DICOM) get no output file.
 
 Options:
   --out DIR            where the de-identified files go (- for standard output:
@@ -46,13 +46,15 @@ Options:
                        with its original, encrypted, in the mapping store: a
                        SQLite file, or a postgres:// URL (docs/store.md). An
                        output file appears only once its mappings are stored.
-  --encrypt-to CERT    keep the originals of what the profile replaces or removes,
-                       CMS-encrypted for this recipient certificate (PEM), in
-                       the Encrypted Attributes Sequence (0400,0500), for
-                       \`dicomgate reidentify\`; repeatable, added to the
-                       profile's recipients (docs/reidentification.md)
+  --encrypt-to CERT    keep the originals of what the profile replaces or
+                       removes, CMS-encrypted for this recipient certificate
+                       (PEM), in the Encrypted Attributes Sequence
+                       (0400,0500), for \`dicomgate reidentify\`; repeatable,
+                       added to the profile's recipients
+                       (docs/reidentification.md)
   --encrypt-cipher C   aes-256-cbc (default) or aes-128-cbc
-  --threads N          threads that de-identify, for many files (default: one per core)
+  --threads N          threads that de-identify, for many files (default: one
+                       per core)
   -h, --help           show this help
 
 Exit status: 0 all inputs de-identified; 1 any input rejected (the summary on

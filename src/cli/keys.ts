@@ -36,7 +36,8 @@ overwrites one: if any of the three files exists, nothing is created.
                   gateway and the CLI encrypt the original values to it.
 
 It prints the files made, the secret's key id and the certificate's SHA-256
-fingerprint (compare it with \`openssl x509 -noout -fingerprint -sha256 -in FILE\`).
+fingerprint (compare it with
+\`openssl x509 -noout -fingerprint -sha256 -in FILE\`).
 
 Options:
   --dir DIR   the folder (created with mode 0700 when missing)

@@ -15,7 +15,8 @@ import { EXIT_FAILURE, EXIT_OK, parseCommandLine } from './common.js'
 import type { CliIO, Command } from './main.js'
 import { DEFAULT_STORE_PATH, parseStoreOption } from './store-option.js'
 
-const HELP = `Usage: dicomgate lookup PSEUDONYM... [--store S] [--secret-file F] [--audit FILE] [--json]
+const HELP = `Usage: dicomgate lookup PSEUDONYM... [--store S] [--secret-file F]
+                        [--audit FILE] [--json]
 
 Prints the original value behind each pseudonym (a replaced UID, a pseudonymized
 Patient ID or accession number), from the mapping store that \`dicomgate deid

@@ -27,10 +27,10 @@ import type { CliIO, Command } from './main.js'
 import { Progress } from './progress.js'
 
 const HELP = `Usage: dicomgate reidentify INPUT... --out DIR --key KEY.pem
-       dicomgate reidentify - --out - --key KEY.pem   (standard input to standard output)
+       dicomgate reidentify - --out - --key KEY.pem    (stdin to stdout)
 
-Re-identifies DICOM files de-identified with Encrypted Attributes (PS3.15 E.1.2):
-the original values kept encrypted in the Encrypted Attributes Sequence
+Re-identifies DICOM files de-identified with Encrypted Attributes (PS3.15
+E.1.2): the original values kept encrypted in the Encrypted Attributes Sequence
 (0400,0500) are decrypted with the recipient's private key and put back; the
 de-identification markers and the item used are removed, and the file meta
 names the original SOP Instance UID again. Files de-identified by dicomgate and

@@ -56,6 +56,8 @@ t.test('help and version', async (t) => {
     const r = await cli(['help', name])
     t.equal(r.code, EXIT_OK, `help ${name}`)
     t.match(r.stdout, new RegExp(`^Usage: dicomgate ${name}`), `help ${name} is its usage`)
+    const wide = r.stdout.split('\n').filter((line) => line.length > 80)
+    t.same(wide, [], `help ${name} fits a terminal of 80 columns`)
   }
   for (const args of [['--version'], ['-V']]) {
     const r = await cli(args)
