@@ -1,5 +1,5 @@
 /**
- * The benchmark entry: `npm run bench` runs every suite (`--suite codec|deid` one of
+ * The benchmark entry: `npm run bench` runs every suite (`--suite codec|deid|store` one of
  * them), prints each suite's table and writes its section of docs/benchmarks.md.
  *
  * Shared by the suites: the generated data (bench/.data), the transpiled workload child,
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 
 import { codecSuite } from './codec.js'
 import { deidSuite } from './deid.js'
+import { storeSuite } from './store.js'
 import { USAGE, parseOptions, type BenchOptions } from './lib/args.js'
 import { benchBuildDir, compileForBench } from './lib/compile.js'
 import { COLUMNS, ROWS } from './lib/ct-headers.js'
@@ -27,7 +28,7 @@ import type { Suite, SuiteEnv } from './lib/runner.js'
 const DATA_DIR = fileURLToPath(new URL('./.data', import.meta.url))
 const DOC_PATH = join(REPO_ROOT, 'docs', 'benchmarks.md')
 const SHM_DIR = '/dev/shm'
-const SUITES: readonly Suite[] = [codecSuite, deidSuite]
+const SUITES: readonly Suite[] = [codecSuite, deidSuite, storeSuite]
 const MB = 1e6
 
 const log = (line: string): void => { process.stderr.write(`${line}\n`) }

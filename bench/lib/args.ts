@@ -14,7 +14,7 @@ export const DEFAULT_SMALL_FILES = 500
 export const DEFAULT_RUNS = 3
 /** Rounds run first and not counted: page cache, CPU frequency and lazy set-up settle. */
 export const DEFAULT_WARMUP = 1
-export const SUITES = ['codec', 'deid'] as const
+export const SUITES = ['codec', 'deid', 'store'] as const
 export type SuiteName = typeof SUITES[number]
 export const DEFAULT_CONCURRENCY = 2
 const QUICK_SIZE_MB = 64
@@ -22,9 +22,10 @@ const QUICK_SMALL_FILES = 50
 const QUICK_RUNS = 1
 const MB = 1e6
 
-export const USAGE = `Usage: npm run bench -- [options]     (npm run bench:codec, npm run bench:deid: one suite)
+export const USAGE = `Usage: npm run bench -- [options]     (npm run bench:codec, bench:deid, bench:store: one suite)
 
-  --suite NAME       ${SUITES.join(', ')} or all (default all): codec pass-through (issue 2), de-identification (issue 3)
+  --suite NAME       ${SUITES.join(', ')} or all (default all): codec pass-through (issue 2), de-identification (issue 3),
+                     the pseudonym store's cost (issue 4: small files only)
   --quick            smoke run: ${QUICK_SIZE_MB} MB file, ${QUICK_SMALL_FILES} small files, ${QUICK_RUNS} run; docs/benchmarks.md untouched
   --runs N           measured runs per workload, medians reported (default ${DEFAULT_RUNS})
   --warmup N         rounds run first and not counted (default ${DEFAULT_WARMUP}; 0: none)

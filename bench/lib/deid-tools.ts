@@ -84,8 +84,11 @@ export async function unavailableTools (files: DeidFiles): Promise<Partial<Recor
   return reasons
 }
 
-/** The command line of a command workload, as a user would type it. */
-export function commandLine (tool: CommandTool, set: InputSet, data: BenchData, outDir: string, files: DeidFiles): [string, ...string[]] {
+/**
+ * The command line of a command workload, as a user would type it; `store` is the --store
+ * argument of the store suite's rows (a SQLite path or a postgres:// URL).
+ */
+export function commandLine (tool: CommandTool, set: InputSet, data: BenchData, outDir: string, files: DeidFiles, store?: string): [string, ...string[]] {
   // The folder of small files holds exactly the inputs (generate.ts): the tools get the folder.
   const input = set === 'big' ? data.bigFile : data.smallDir
   switch (tool) {
@@ -94,7 +97,13 @@ export function commandLine (tool: CommandTool, set: InputSet, data: BenchData, 
       // in, a folder out. No --continue: a file it cannot read must stop it, not go unseen.
       return ['gdcmanon', '-e', '-c', files.certificate, '-i', input, '-o', set === 'big' ? join(outDir, basename(input)) : outDir]
     case 'dicomgate-cli':
-      return [process.execPath, CLI_BIN, 'deid', input, '--out', outDir, '--profile', PROFILE, '--secret-file', files.secretFile]
+    case 'dicomgate-cli-sqlite':
+    case 'dicomgate-cli-postgres': {
+      const argv: [string, ...string[]] = [process.execPath, CLI_BIN, 'deid', input, '--out', outDir, '--profile', PROFILE, '--secret-file', files.secretFile]
+      if (tool === 'dicomgate-cli') return argv
+      if (store === undefined) throw new Error(`${tool} needs the --store argument`)
+      return [...argv, '--store', store]
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import type { WorkloadKind } from './workload-spec.js'
 /** Workloads run in a Node child of the benchmark (workload-child.ts). */
 export type ChildTool = Exclude<WorkloadKind, 'idle'>
 /** Workloads that are an external command, one process for the whole input (measure-command.ts). */
-export const COMMAND_TOOLS = ['gdcmanon', 'dicomgate-cli'] as const
+export const COMMAND_TOOLS = ['gdcmanon', 'dicomgate-cli', 'dicomgate-cli-sqlite', 'dicomgate-cli-postgres'] as const
 export type CommandTool = typeof COMMAND_TOOLS[number]
 export type Tool = ChildTool | CommandTool
 export type InputSet = 'big' | 'small'
@@ -86,6 +86,14 @@ export function buildDeidPlan (sets: readonly InputSet[]): WorkloadDef[] {
     for (const tool of ['gdcmanon', 'dcmjs-deid', 'dicomgate-deid', 'dicomgate-cli'] as const) plan.push(def(tool, set, 'deidentified'))
   }
   return plan
+}
+
+/**
+ * The store suite (issue 4, must show 5): the CLI on the folder of small files without a
+ * store (the baseline), then recording every pseudonym in SQLite, then in PostgreSQL.
+ */
+export function buildStorePlan (): WorkloadDef[] {
+  return (['dicomgate-cli', 'dicomgate-cli-sqlite', 'dicomgate-cli-postgres'] as const).map((tool) => def(tool, 'small', 'deidentified'))
 }
 
 export function workloadLabel (def: Pick<WorkloadDef, 'tool' | 'concurrency'>): string {

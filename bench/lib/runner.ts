@@ -11,7 +11,7 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import type { BenchOptions } from './args.js'
+import type { BenchOptions, SuiteName } from './args.js'
 import type { BenchData } from './generate.js'
 import { WorkloadFailure, measureInChild, type Measurement } from './measure.js'
 import { isCommandTool, workloadLabel, type WorkloadDef } from './plan.js'
@@ -37,7 +37,7 @@ export type SuiteReport = Pick<ReportContext, 'title' | 'rows' | 'workloads' | '
 
 export interface Suite {
   /** Also the name of its section in docs/benchmarks.md (`bench:NAME` markers). */
-  readonly name: 'codec' | 'deid'
+  readonly name: SuiteName
   run (env: SuiteEnv): Promise<SuiteReport>
 }
 

@@ -85,7 +85,15 @@ function freePort (): Promise<number> {
   })
 }
 
-export async function startPostgres (): Promise<PostgresServer> {
+export interface StartOptions {
+  /**
+   * Keep PostgreSQL's defaults for durability (fsync, synchronous_commit, full_page_writes
+   * on): what a deployment runs with, for benchmarks. Off by default: tests need no durability.
+   */
+  readonly durable?: boolean
+}
+
+export async function startPostgres (options: StartOptions = {}): Promise<PostgresServer> {
   if (postgresSkip !== false) throw new Error(postgresSkip)
   const dir = mkdtempSync(join(tmpdir(), 'dicomgate-pg-'))
   const data = join(dir, 'data')
@@ -100,11 +108,10 @@ export async function startPostgres (): Promise<PostgresServer> {
     }
     const init = await run('initdb', ['-D', data, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'], dir)
     if (init.code !== 0) throw new Error(`initdb failed:\n${init.output}`)
-    // Throwaway data: no fsync. TCP on loopback only, the socket in our own folder.
-    appendFileSync(join(data, 'postgresql.conf'), [
-      '', "listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, 'fsync = off',
-      'synchronous_commit = off', 'full_page_writes = off', 'shared_buffers = 32MB', ''
-    ].join('\n'))
+    // TCP on loopback only, the socket in our own folder; throwaway test data: no fsync.
+    const settings = ["listen_addresses = '127.0.0.1'", `unix_socket_directories = '${dir}'`, 'shared_buffers = 32MB']
+    if (options.durable !== true) settings.push('fsync = off', 'synchronous_commit = off', 'full_page_writes = off')
+    appendFileSync(join(data, 'postgresql.conf'), ['', ...settings, ''].join('\n'))
     for (let attempt = 1; ; attempt++) {
       const port = await freePort()
       const start = await run('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '60', '-o', `-p ${port}`, 'start'], dir)
