@@ -61,6 +61,12 @@ export class SealedStore implements MappingStore {
   readonly #backend: StoreBackend
   readonly #cache: LruCache<string, Mapping>
   readonly #batcher: WriteBatcher
+  /**
+   * Mappings queued and not yet committed, with the promise of their batch: a caller that
+   * records one again meanwhile (the study's UIDs, file after file) waits for that batch
+   * instead of sealing and sending it a second time.
+   */
+  readonly #queued = new Map<string, { readonly original: string, readonly written: Promise<void> }>()
   /** Reads in flight, so that concurrent lookups of one pseudonym share one query. */
   readonly #reads = new Map<string, Promise<Mapping | undefined>>()
   #closing: Promise<void> | undefined
@@ -84,6 +90,9 @@ export class SealedStore implements MappingStore {
     if (!Array.isArray(mappings)) throw new TypeError('record() takes an array of mappings')
     const checked = mappings.map((m: unknown, i) => checkedMapping(m, i))
     const entries: Entry[] = []
+    /** Mappings already on their way in another call's batch, and those batches. */
+    const joined: Mapping[] = []
+    const earlier = new Set<Promise<void>>()
     for (const mapping of checked) {
       // Only an identical mapping is skipped; a different original goes to the database,
       // which decides the conflict as for any other write.
@@ -91,9 +100,36 @@ export class SealedStore implements MappingStore {
         this.#stats.unchanged++
         continue
       }
+      const queued = this.#queued.get(mapping.pseudonym)
+      if (queued?.original === mapping.original) {
+        joined.push(mapping)
+        earlier.add(queued.written)
+        continue
+      }
       entries.push({ mapping, row: this.#cipher.seal(mapping) })
     }
-    if (entries.length > 0) await this.#batcher.write(entries)
+    const written = entries.length > 0 ? this.#write(entries) : undefined
+    if (joined.length > 0) {
+      // Another call's batch may fail for that call's own mappings (a conflict): what it
+      // did not store, this call records itself.
+      await Promise.allSettled(earlier)
+      const missed = joined.filter((m) => this.#cache.get(m.pseudonym)?.original !== m.original)
+      if (missed.length > 0) await this.record(missed)
+    }
+    await written
+  }
+
+  /** Queues sealed entries for the batcher, remembered until their batch settles. */
+  #write (entries: readonly Entry[]): Promise<void> {
+    const written = this.#batcher.write(entries)
+    for (const { mapping } of entries) {
+      if (!this.#queued.has(mapping.pseudonym)) this.#queued.set(mapping.pseudonym, { original: mapping.original, written })
+    }
+    const forget = (): void => {
+      for (const { mapping } of entries) if (this.#queued.get(mapping.pseudonym)?.written === written) this.#queued.delete(mapping.pseudonym)
+    }
+    written.then(forget, forget)
+    return written
   }
 
   async lookup (pseudonym: string): Promise<Mapping | undefined> {

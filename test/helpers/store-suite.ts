@@ -211,6 +211,28 @@ export function storeSuite (t: Test, backend: SuiteBackend): void {
     t.equal(await count(fixture), CALLS + SPACED + CALLERS * ROUNDS)
   })
 
+  t.test(`${backend.name}: a mapping already queued is not sent twice; a batch that fails for another mapping does not fail it`, async (t) => {
+    const fixture = await backend.fresh(t)
+    const store = await open(t, fixture.config, { windowMs: 20 })
+    const study = mapping('STUDY-UID', '1.2.3.4', 'StudyInstanceUID')
+    // File after file within one window: the study's UID each time, and one UID of its own.
+    await Promise.all(Array.from({ length: 10 }, async (_, i) => { await store.record([study, mapping(`SOP-${i}`, `1.2.3.4.${i}`, 'SOPInstanceUID')]) }))
+    t.equal(store.stats().transactions, 1, 'one transaction')
+    t.equal(store.stats().inserted, 11, 'the shared mapping inserted once')
+    t.equal(await count(fixture), 11)
+
+    // A conflicts with what is stored for PAT-X, and queues SHARED; B records SHARED alone
+    // meanwhile: A fails with DG_STORE_CONFLICT, B succeeds, and SHARED is stored.
+    await store.record([mapping('PAT-X', 'first original')])
+    const a = store.record([mapping('SHARED', 'same'), mapping('PAT-X', 'another original')])
+    const b = store.record([mapping('SHARED', 'same')])
+    t.equal((await failure(a)).code, 'DG_STORE_CONFLICT', 'the conflicting call fails')
+    await b
+    t.pass('the call that shared a mapping with it succeeds')
+    const reopened = await open(t, fixture.config, { cacheEntries: 0 })
+    t.same(await reopened.lookup('SHARED'), mapping('SHARED', 'same'))
+  })
+
   t.test(`${backend.name}: lookups hit memory after a record or a read`, async (t) => {
     const fixture = await backend.fresh(t)
     const store = await open(t, fixture.config)
