@@ -32,6 +32,18 @@ import type { CompiledProfile } from '../deid/profile/types.js'
 import { deriveKeys } from '../pseudonym/keys.js'
 import type { Mapping, PseudonymStore, StoreConfig } from '../store/types.js'
 
+/**
+ * With a store: files whose output is written but whose mappings are not committed yet, per
+ * thread. The thread goes on with the next file meanwhile, so that one commit carries the
+ * mappings of several files (STORE_WINDOW_MS) instead of one commit per file.
+ */
+export const MAX_UNCOMMITTED_FILES = 32
+/**
+ * The store's batch window for the CLI: the first mapping waits this long for others to
+ * join its transaction. No caller waits on a single commit here (MAX_UNCOMMITTED_FILES), so
+ * a window costs nothing and saves most commits.
+ */
+export const STORE_WINDOW_MS = 10
 /** Files up to this size are read whole; larger ones stream. */
 export const WHOLE_FILE_MAX_BYTES = 32 * 1024 * 1024
 /** The read size of a streamed file. */
@@ -57,7 +69,7 @@ export async function openRunner (settings: RunSettings): Promise<{ readonly run
   const options = await openRunnerOptions(settings)
   if (settings.store === undefined) return { runner: new JobRunner(options), close: async () => {} }
   const { openStore } = await import('../store/index.js')
-  const store = await openStore(settings.store, settings.secret)
+  const store = await openStore(settings.store, settings.secret, { windowMs: STORE_WINDOW_MS })
   return { runner: new JobRunner(options, { store }), close: async () => { await store.close() } }
 }
 
@@ -129,11 +141,28 @@ export class JobRunner {
     this.#options = { ...options, onMapping }
   }
 
+  /** Runs a job to its end: output in place (after its mappings are stored), or removed. */
   async run (job: Job): Promise<JobResult> {
+    return await (await this.start(job)).done
+  }
+
+  /**
+   * Runs a job up to its output written under a partial name and its mappings handed to
+   * the store; resolves then, when the runner is free for the next job. `done` settles once
+   * the mappings are committed and the output renamed into place, or the partial file
+   * removed: a result either way, never a rejection. Without a store, `done` is settled
+   * when `start` resolves.
+   */
+  async start (job: Job): Promise<{ readonly done: Promise<JobResult> }> {
     if (this.#busy) throw new Error('JobRunner runs one job at a time')
     this.#busy = true
     let bytesIn = 0
     const partial = `${job.output}.partial-${process.pid}-${threadId}-${this.#partials++}`
+    const failed = (err: unknown): JobResult => {
+      try { unlinkSync(partial) } catch { /* never created, or already gone */ }
+      const error = asDicomgateError(err)
+      return { ok: false, code: error.code, message: error.message, bytesIn }
+    }
     this.#mappings = []
     try {
       const dir = dirname(job.output)
@@ -154,13 +183,20 @@ export class JobRunner {
       } finally {
         closeSync(input)
       }
-      if (this.#store !== undefined && this.#mappings.length > 0) await this.#store.record(this.#mappings)
-      renameSync(partial, job.output)
-      return { ok: true, bytesIn, bytesOut }
+      const result: JobResult = { ok: true, bytesIn, bytesOut }
+      if (this.#store === undefined || this.#mappings.length === 0) {
+        renameSync(partial, job.output)
+        return { done: Promise.resolve(result) }
+      }
+      const committed = this.#store.record(this.#mappings)
+      return {
+        done: committed.then(() => {
+          renameSync(partial, job.output)
+          return result
+        }).catch(failed)
+      }
     } catch (err) {
-      try { unlinkSync(partial) } catch { /* never created, or already gone */ }
-      const error = asDicomgateError(err)
-      return { ok: false, code: error.code, message: error.message, bytesIn }
+      return { done: Promise.resolve(failed(err)) }
     } finally {
       this.#busy = false
     }
@@ -234,4 +270,31 @@ async function streamed (source: NodeJS.ReadableStream, output: string, options:
   const out = createWriteStream(output, { flags: 'wx', mode: 0o644 })
   await pipeline(source, createDeidTransform(options), out)
   return out.bytesWritten
+}
+
+/**
+ * Runs through `runner` the jobs whose indexes `take` hands out, until it returns one past
+ * the list, reporting each result as it settles. With a store, up to MAX_UNCOMMITTED_FILES
+ * outputs wait for their commit while the next files are done. `between` runs after each
+ * file (the main thread returns to its event loop there). Resolves when every result is
+ * reported.
+ */
+export async function runJobs (
+  runner: JobRunner,
+  jobs: readonly Job[],
+  take: () => number,
+  report: (index: number, result: JobResult) => void,
+  between?: () => Promise<unknown>
+): Promise<void> {
+  const waiting = new Set<Promise<void>>()
+  for (let index = take(); index < jobs.length; index = take()) {
+    const taken = index
+    const { done } = await runner.start(jobs[taken] as Job)
+    const reported = done.then((result) => { report(taken, result) })
+    waiting.add(reported)
+    reported.then(() => waiting.delete(reported), () => waiting.delete(reported))
+    if (waiting.size >= MAX_UNCOMMITTED_FILES) await Promise.race(waiting)
+    await between?.()
+  }
+  await Promise.all(waiting)
 }

@@ -20,7 +20,14 @@
 import { availableParallelism } from 'node:os'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
+import type { StoreConfig } from '../store/types.js'
 import type { Job, JobResult, RunSettings } from './deid-job.js'
+
+/** What a worker is started with, before the work is known. */
+export interface WorkerStart {
+  /** The store the run will record into: the worker loads its driver while it waits. */
+  readonly store?: StoreConfig | undefined
+}
 
 export interface WorkerData extends RunSettings {
   readonly jobs: readonly Job[]
@@ -62,9 +69,12 @@ export class DeidPool {
     for (const exited of this.#exited) exited.catch(() => {})
   }
 
-  /** `threads` de-identifying threads, this one included (default: one per core). */
-  static start (threads = defaultThreads()): DeidPool {
-    return new DeidPool(Array.from({ length: Math.max(0, threads - 1) }, startWorker))
+  /**
+   * `threads` de-identifying threads, this one included (default: one per core). Workers
+   * given the store's config load its driver while this thread compiles the profile.
+   */
+  static start (threads = defaultThreads(), start: WorkerStart = {}): DeidPool {
+    return new DeidPool(Array.from({ length: Math.max(0, threads - 1) }, () => startWorker(start)))
   }
 
   /** Runs every job once, reporting each result as it comes; then the workers end. */
@@ -85,14 +95,11 @@ export class DeidPool {
       worker.postMessage(work)
     }
     // Loaded here, not on import: the workers are started before this thread loads the engine.
-    const { openRunner } = await import('./deid-job.js')
+    const { openRunner, runJobs } = await import('./deid-job.js')
     const { runner, close } = await openRunner(settings)
     try {
-      for (let index = takeJob(counter); index < jobs.length; index = takeJob(counter)) {
-        report(index, await runner.run(jobs[index] as Job))
-        // Let the workers' results and the progress bar through.
-        await nextTurn()
-      }
+      // After each file, let the workers' results, the progress bar and the store's commits through.
+      await runJobs(runner, jobs, () => takeJob(counter), report, async () => await nextTurn())
     } finally {
       await close()
     }
@@ -112,9 +119,9 @@ export class DeidPool {
  * (tests, development), the worker registers tsx first, since loader hooks of the main
  * thread do not reach worker threads.
  */
-function startWorker (): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./deid-worker.js', import.meta.url))
+function startWorker (workerData: WorkerStart): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./deid-worker.js', import.meta.url), { workerData })
   const source = new URL('./deid-worker.ts', import.meta.url).href
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}) })`
-  return new Worker(bootstrap, { eval: true })
+  return new Worker(bootstrap, { eval: true, workerData })
 }

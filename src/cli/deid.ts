@@ -122,7 +122,7 @@ async function run (args: readonly string[], io: CliIO): Promise<number> {
   // Workers start first: their start-up overlaps the profile's compilation and the walk.
   // One file needs no worker (a large one streams through a few megabytes on this thread).
   const threads = parsed.inputs.length === 1 && isFile(parsed.inputs[0] as string) ? 1 : parsed.threads
-  const pool = parsed.out === '-' ? undefined : DeidPool.start(threads)
+  const pool = parsed.out === '-' ? undefined : DeidPool.start(threads, { store: parsed.store })
   try {
     const [{ createDeidTransform }, { loadProfile }, { createdSecretNotice, defaultSecretPath, loadOrCreateSecret }] = await Promise.all([
       import('../deid/index.js'), import('../deid/profile/load.js'), import('../pseudonym/secret.js')

@@ -59,6 +59,16 @@ async function openBackend (config: StoreConfig, cipher: StoreCipher): Promise<S
   return await openPostgresBackend(config.connectionString, config.poolSize ?? POSTGRES_POOL_SIZE, cipher)
 }
 
+/** Loads the modules and the driver a store of this config needs, without connecting. */
+export async function preloadStore (config: StoreConfig): Promise<void> {
+  if (config.kind === 'sqlite') {
+    const [{ loadSqliteDriver }] = await Promise.all([import('./sqlite-driver.js'), import('./sqlite.js')])
+    loadSqliteDriver()
+  } else {
+    await import('./postgres.js')
+  }
+}
+
 /**
  * Opens the store, creating its tables if they are missing. Rejects with DG_SECRET_INVALID
  * for a secret under 32 bytes, DG_STORE_KEY_MISMATCH when the store was created with another

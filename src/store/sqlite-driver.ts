@@ -45,6 +45,14 @@ type BetterSqlite3 = new (path: string, options: { timeout: number }) => SqliteC
 const require = createRequire(import.meta.url)
 
 /**
+ * Loads the driver without opening a database: a thread can do this while it waits for
+ * work (better-sqlite3's addon takes about 15 ms to load).
+ */
+export function loadSqliteDriver (): void {
+  require(SQLITE_DRIVER)
+}
+
+/**
  * Opens the SQLite file at `path` (it must exist: the caller creates it with its mode), with
  * `busyTimeoutMs` to wait for another connection's lock. Rows come back as plain records,
  * BLOBs as Buffers, whichever the driver.

@@ -7,7 +7,9 @@ import { Buffer } from 'node:buffer'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { JobRunner } from '../../src/cli/deid-job.js'
+import { JobRunner, MAX_UNCOMMITTED_FILES, runJobs, type JobResult } from '../../src/cli/deid-job.js'
+import { DicomgateError } from '../../src/errors.js'
+import type { Mapping } from '../../src/store/types.js'
 import { deidentifyBuffer } from '../../src/deid/index.js'
 import { loadProfile } from '../../src/deid/profile/load.js'
 import { deriveKeys } from '../../src/pseudonym/keys.js'
@@ -90,4 +92,54 @@ t.test('a deflated file on the streamed path starts over on the stream form', as
   t.equal(result.ok, true)
   t.ok(readFileSync(join(dir, 'out.dcm')).equals(Buffer.concat(deidentifyBuffer(readFileSync(input), options))), 'same bytes as deidentifyBuffer')
   t.same(readdirSync(dir), ['out.dcm'])
+})
+
+/** A store whose commits the test settles by hand, one record() call at a time. */
+function manualStore (): { store: { record: (m: readonly Mapping[]) => Promise<void> }, calls: Array<{ mappings: readonly Mapping[], commit: () => void, fail: (err: unknown) => void }> } {
+  const calls: Array<{ mappings: readonly Mapping[], commit: () => void, fail: (err: unknown) => void }> = []
+  return {
+    calls,
+    store: {
+      record: async (mappings) => await new Promise<void>((resolve, reject) => { calls.push({ mappings, commit: resolve, fail: reject }) })
+    }
+  }
+}
+
+t.test('with a store, the runner goes on while a commit is pending; the output appears only once committed', async (t) => {
+  const dir = workdir(t)
+  const { store, calls } = manualStore()
+  const runner = new JobRunner(options, { store })
+  const first = await runner.start({ input: CT, output: join(dir, '1.dcm') })
+  t.equal(calls.length, 1, 'the mappings were handed to the store')
+  t.ok(calls[0]?.mappings.some((m) => m.kind === 'SOPInstanceUID'), 'with the instance UID among them')
+  t.notOk(readdirSync(dir).includes('1.dcm'), 'no output before the commit')
+  const second = await runner.start({ input: join(FIXTURES_DIR, 'pydicom', 'MR_small_implicit.dcm'), output: join(dir, '2.dcm') })
+  t.equal(calls.length, 2, 'the next file was done meanwhile')
+  calls[1]?.fail(new DicomgateError('DG_STORE_UNAVAILABLE', 'the store is down'))
+  t.match(await second.done, { ok: false, code: 'DG_STORE_UNAVAILABLE' }, 'a failed commit fails its file')
+  calls[0]?.commit()
+  t.match(await first.done, { ok: true }, 'a commit renames the output into place')
+  t.same(readdirSync(dir), ['1.dcm'], 'the failed file left nothing, not even its partial file')
+})
+
+t.test(`runJobs keeps at most ${MAX_UNCOMMITTED_FILES} files waiting for their commit`, async (t) => {
+  const dir = workdir(t)
+  const { store, calls } = manualStore()
+  const runner = new JobRunner(options, { store })
+  const jobs = Array.from({ length: MAX_UNCOMMITTED_FILES + 8 }, (_, i) => ({ input: CT, output: join(dir, `${i}.dcm`) }))
+  let next = 0
+  const results: JobResult[] = []
+  const running = runJobs(runner, jobs, () => next++, (_, result) => { results.push(result) })
+  while (calls.length < MAX_UNCOMMITTED_FILES) await new Promise((resolve) => { setImmediate(resolve) })
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => { setImmediate(resolve) })
+  t.equal(calls.length, MAX_UNCOMMITTED_FILES, 'no file started beyond the limit while none is committed')
+  t.equal(results.length, 0)
+  // Commit as they come, until every job is reported.
+  while (results.length < jobs.length) {
+    for (const call of calls.splice(0)) call.commit()
+    await new Promise((resolve) => { setImmediate(resolve) })
+  }
+  await running
+  t.ok(results.every((r) => r.ok), 'every file done')
+  t.equal(readdirSync(dir).length, jobs.length, 'every output in place, no partial file')
 })
