@@ -95,7 +95,8 @@ async function runSuite (suite: Suite, env: SuiteEnv): Promise<ReportContext> {
   return {
     ...report,
     idleRssBytes: env.idleRssBytes,
-    inputs: describeInputs(env.data).filter((i) => env.options.sets.includes(i.set)),
+    // The input sets the suite's rows measured (the store suite: the small files only).
+    inputs: describeInputs(env.data).filter((i) => report.rows.some((r) => r.def.set === i.set)),
     machine: `${machineLine()}; ${codeVersion()}`,
     load: `1-minute load average ${loadStart} at start, ${loadAverage()} at end (the benchmark's own processes count in it); ` +
       `${env.options.runs} measured run(s) per workload after ${env.options.warmup} warm-up round(s).`,
